@@ -1,0 +1,5 @@
+//! File formats: presets (TOML), `.pat` pattern files, MatrixMarket matrices, `.ras` rasters.
+
+pub mod mtx;
+pub mod pat;
+pub mod ras;

@@ -1,1 +1,346 @@
-//! Headless command-line front end.
+//! Headless command-line front end: `engram run` and `engram bench`. Thin: argument parsing,
+//! progress, and writing results; all modelling is in [`crate::sim`], all formats in [`crate::io`].
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::io::{atomic, mtx, preset, ras};
+use crate::sim::monitor::{RateMonitor, SpikeHash};
+use crate::sim::network::Network;
+use crate::sim::params::{DT_MS, Params, PhaseName};
+
+#[derive(Parser, Debug)]
+#[command(name = "engram", version, about = "Watch memories form in a spiking neural network (Zenke et al. 2015)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the network headless and write rates, a summary and weight matrices.
+    Run(RunArgs),
+    /// Time the full-size network and print one JSON line.
+    Bench(BenchArgs),
+    /// List the built-in presets.
+    Presets,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Built-in preset name or path to a preset TOML file.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Model seconds to run (per phase); default: the phase length from the preset.
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Protocol phase to run: init, learn, recall, or all (in order, state carried over).
+    #[arg(long, default_value = "init")]
+    pub phase: String,
+    /// Seed (overrides the preset's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (only 1 is implemented so far).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Output directory (created if missing).
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Also write the E spike raster as `e.ras` (`time neuron` per line).
+    #[arg(long)]
+    pub spikes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Built-in preset name or path to a preset TOML file.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Model seconds to time.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// Worker threads (only 1 is implemented so far).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+/// Runs a parsed command line. Errors are returned for the caller to print once.
+pub fn main_with(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(a) => run(&a).map(|_| ()),
+        Command::Bench(a) => bench(&a),
+        Command::Presets => {
+            for (name, text) in preset::BUILTIN {
+                let p = preset::parse_preset(text, name)?;
+                println!("{name:10} {}", p.description);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_threads(threads: usize) -> Result<()> {
+    if threads != 1 {
+        return Err(Error::Invalid(format!(
+            "--threads {threads}: only single-threaded simulation is implemented so far (use --threads 1)"
+        )));
+    }
+    Ok(())
+}
+
+fn check_seconds(s: f64) -> Result<()> {
+    if !s.is_finite() || s < 0.0 {
+        return Err(Error::Invalid(format!("--seconds {s}: must be a finite number ≥ 0")));
+    }
+    Ok(())
+}
+
+/// Progress on stderr, only when it is a terminal.
+struct Progress {
+    enabled: bool,
+    last: Instant,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress { enabled: std::io::stderr().is_terminal(), last: Instant::now() }
+    }
+
+    fn show(&mut self, label: &str, done_s: f64, total_s: f64, started: Instant) {
+        if !self.enabled || self.last.elapsed().as_millis() < 200 {
+            return;
+        }
+        self.last = Instant::now();
+        let frac = if total_s > 0.0 { done_s / total_s } else { 1.0 };
+        let width = 30;
+        let filled = (frac * width as f64) as usize;
+        let rtf = done_s / started.elapsed().as_secs_f64().max(1e-9);
+        eprint!(
+            "\r{label:6} [{}{}] {done_s:8.1}/{total_s:.1} s model, {rtf:5.2}× real time ",
+            "#".repeat(filled.min(width)),
+            " ".repeat(width - filled.min(width))
+        );
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            eprintln!();
+        }
+    }
+}
+
+/// What `run` measured, also returned to tests.
+pub struct RunReport {
+    pub summary: serde_json::Value,
+    pub hash: u64,
+}
+
+fn load(preset_arg: &str, seed: Option<u64>) -> Result<Params> {
+    let mut params = preset::load_preset(preset_arg)?;
+    if let Some(s) = seed {
+        params.seed = s;
+    }
+    Ok(params)
+}
+
+/// `engram run`.
+pub fn run(a: &RunArgs) -> Result<RunReport> {
+    check_threads(a.threads)?;
+    if let Some(s) = a.seconds {
+        check_seconds(s)?;
+    }
+    let phases: Vec<PhaseName> = match a.phase.as_str() {
+        "all" => PhaseName::ALL.to_vec(),
+        p => vec![PhaseName::parse(p).ok_or_else(|| {
+            Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all"))
+        })?],
+    };
+    let params = load(&a.preset, a.seed)?;
+    fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
+    let mut net = Network::new(params.clone())?;
+    let total_s: f64 = phases.iter().map(|&p| a.seconds.unwrap_or(params.protocol.phase(p).duration_s)).sum();
+
+    let mut rates = RateMonitor::new(0.1);
+    let mut hash = SpikeHash::default();
+    let mut raster = if a.spikes {
+        let path = a.out.join("e.ras");
+        let f = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        Some((ras::RasWriter::new(std::io::BufWriter::new(f)), path))
+    } else {
+        None
+    };
+    let mut progress = Progress::new();
+    let started = Instant::now();
+    let mut done_s = 0.0;
+    let mut raster_err = None;
+    for &phase in &phases {
+        let secs = a.seconds.unwrap_or(params.protocol.phase(phase).duration_s);
+        net.start_phase(phase);
+        let steps = (secs * 1e3 / DT_MS).round() as u64;
+        let chunk = 10_000;
+        let mut left = steps;
+        while left > 0 {
+            let n = left.min(chunk);
+            net.run(n, |net| {
+                rates.observe(net);
+                hash.observe(net);
+                if let Some((w, _)) = raster.as_mut() {
+                    let t = net.time_s();
+                    for &k in &net.e.spikes {
+                        if let Err(e) = w.push(t, k) {
+                            raster_err.get_or_insert(e);
+                        }
+                    }
+                }
+            });
+            left -= n;
+            done_s += n as f64 * DT_MS * 1e-3;
+            progress.show(phase.as_str(), done_s, total_s, started);
+        }
+    }
+    progress.finish();
+    let wall = started.elapsed().as_secs_f64();
+    if let Some((w, path)) = raster {
+        if let Some(e) = raster_err {
+            return Err(Error::io(&path, e));
+        }
+        let mut inner = w.finish().map_err(|e| Error::io(&path, e))?;
+        inner.flush().map_err(|e| Error::io(&path, e))?;
+    }
+
+    write_rates_csv(&a.out.join("rates.csv"), &rates)?;
+    save_weights(&a.out, &net)?;
+    let sim_s = net.time_s();
+    let (e_all, i_all) = rates.mean_since(0.0);
+    let (e_last, i_last) = rates.mean_since((sim_s - 10.0).max(0.0));
+    let summary = json!({
+        "preset": params.name,
+        "seed": params.seed,
+        "phases": phases.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "sim_seconds": sim_s,
+        "wall_seconds": wall,
+        "realtime_factor": sim_s / wall.max(1e-9),
+        "threads": a.threads,
+        "rate_e_hz": { "all": e_all, "last_10s": e_last },
+        "rate_i_hz": { "all": i_all, "last_10s": i_last },
+        "synapses": synapse_counts(&net),
+        "spikes": { "e": net.counts.e, "i": net.counts.i, "input": net.counts.input },
+        "mean_weight": {
+            "ee": crate::sim::connectivity::Projection::mean(&net.ee.w),
+            "ee_tilde": crate::sim::connectivity::Projection::mean(&net.ee.w_tilde),
+            "input_e": crate::sim::connectivity::Projection::mean(&net.inp.w),
+            "input_e_tilde": crate::sim::connectivity::Projection::mean(&net.inp.w_tilde),
+            "ie": crate::sim::connectivity::Projection::mean(&net.ie.w),
+        },
+        "spike_hash": format!("{:016x}", hash.0),
+    });
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
+    let path = a.out.join("summary.json");
+    atomic::atomic_write(&path, |w| w.write_all(text.as_bytes()))?;
+    Ok(RunReport { summary, hash: hash.0 })
+}
+
+fn synapse_counts(net: &Network) -> serde_json::Value {
+    json!({
+        "ee": net.ee.len(), "ei": net.ei.len(), "ii": net.ii.len(),
+        "ie": net.ie.len(), "input_e": net.inp.len(),
+    })
+}
+
+fn write_rates_csv(path: &Path, rates: &RateMonitor) -> Result<()> {
+    atomic::atomic_write(path, |w| {
+        let n_asm = rates.bins.iter().map(|b| b.assemblies_hz.len()).max().unwrap_or(0);
+        write!(w, "t_s,e_hz,i_hz,input_hz")?;
+        for k in 0..n_asm {
+            write!(w, ",assembly{k}_hz")?;
+        }
+        writeln!(w)?;
+        for b in &rates.bins {
+            write!(w, "{:.1},{:.4},{:.4},{:.4}", b.t_s, b.e_hz, b.i_hz, b.input_hz)?;
+            for k in 0..n_asm {
+                match b.assemblies_hz.get(k) {
+                    Some(r) => write!(w, ",{r:.4}")?,
+                    None => write!(w, ",")?,
+                }
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes w and w̃ of the two plastic excitatory projections (companion file for w̃).
+fn save_weights(dir: &Path, net: &Network) -> Result<()> {
+    for (name, proj) in [("weights_ee.mtx", &net.ee), ("weights_input_e.mtx", &net.inp)] {
+        let path = dir.join(name);
+        let t = net.time_s();
+        mtx::save_mtx(&path, proj.n_pre, proj.n_post, proj.triplets(&proj.w), &format!("w at t = {t} s"))?;
+        mtx::save_mtx(
+            &mtx::companion_path(&path),
+            proj.n_pre,
+            proj.n_post,
+            proj.triplets(&proj.w_tilde),
+            &format!("consolidated w at t = {t} s"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process [MB], from /proc (Linux); None elsewhere.
+pub fn peak_rss_mb() -> Option<f64> {
+    let s = fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// `engram bench`: builds the network, runs the init phase for `seconds`, prints one JSON line.
+pub fn bench(a: &BenchArgs) -> Result<()> {
+    check_threads(a.threads)?;
+    check_seconds(a.seconds)?;
+    let params = load(&a.preset, None)?;
+    let t0 = Instant::now();
+    let mut net = Network::new(params.clone())?;
+    let build_s = t0.elapsed().as_secs_f64();
+    net.start_phase(PhaseName::Init);
+    let steps = (a.seconds * 1e3 / DT_MS).round() as u64;
+    let mut events = 0u64;
+    let started = Instant::now();
+    net.run(steps, |net| {
+        // Synaptic events delivered per spike (counted at emission; the same spikes arrive
+        // 0.8 ms later).
+        for &j in &net.e.spikes {
+            events += (net.ee.row(j as usize).len() + net.ei.row(j as usize).len()) as u64;
+        }
+        for &j in &net.i.spikes {
+            events += (net.ii.row(j as usize).len() + net.ie.row(j as usize).len()) as u64;
+        }
+        for &j in &net.input.spikes {
+            events += net.inp.row(j as usize).len() as u64;
+        }
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let sim_s = net.time_s();
+    let c = net.counts;
+    let line = json!({
+        "preset": params.name,
+        "threads": a.threads,
+        "n_e": params.network.n_e,
+        "synapses": synapse_counts(&net),
+        "build_seconds": build_s,
+        "model_seconds": sim_s,
+        "wall_seconds": wall,
+        "realtime_factor": sim_s / wall.max(1e-9),
+        "spikes_per_model_second": { "e": c.e as f64 / sim_s, "i": c.i as f64 / sim_s, "input": c.input as f64 / sim_s },
+        "synaptic_events_per_model_second": events as f64 / sim_s,
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    println!("{line}");
+    Ok(())
+}

@@ -2,4 +2,5 @@
 
 pub mod mtx;
 pub mod pat;
+pub mod preset;
 pub mod ras;

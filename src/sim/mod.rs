@@ -1,7 +1,17 @@
 //! The model: neurons, synapses, plasticity, input and the step that ties them together.
 //! Pure computation: no UI, no channels, no wall clock, no global RNG.
 
+pub mod connectivity;
+pub mod input;
+pub mod monitor;
+pub mod network;
+pub mod neuron;
+pub mod params;
 pub mod pattern;
+pub mod plasticity;
+pub mod rng;
 pub mod shapes;
 
+pub use network::Network;
+pub use params::Params;
 pub use pattern::Pattern;

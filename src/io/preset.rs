@@ -1,0 +1,113 @@
+//! Presets: [`Params`] as TOML. The files in `presets/` are compiled in, so a preset can be named
+//! from anywhere; any other TOML file can be given by path.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::sim::params::Params;
+
+/// The built-in presets: (name, TOML text). The first is the default.
+pub const BUILTIN: [(&str, &str); 4] = [
+    ("default", include_str!("../../presets/default.toml")),
+    ("paper", include_str!("../../presets/paper.toml")),
+    ("figure3", include_str!("../../presets/figure3.toml")),
+    ("unstable", include_str!("../../presets/unstable.toml")),
+];
+
+/// Names of the built-in presets, default first.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+/// Parses and validates preset text. `file` names the source in error messages.
+pub fn parse_preset(text: &str, file: &str) -> Result<Params> {
+    let params: Params = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count()).unwrap_or(0);
+        // toml's message spans several lines with a source excerpt; keep its first line.
+        let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+        Error::parse(file, line, msg)
+    })?;
+    params.validate().map_err(|e| match e {
+        Error::Param { field, msg } => Error::parse(file, 0, format!("invalid parameter `{field}`: {msg}")),
+        other => other,
+    })?;
+    Ok(params)
+}
+
+/// A built-in preset by name, or a TOML file by path (anything containing a path separator or
+/// ending in `.toml`, or naming an existing file).
+pub fn load_preset(name_or_path: &str) -> Result<Params> {
+    if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+        return parse_preset(text, &format!("preset `{name_or_path}`"));
+    }
+    let path = Path::new(name_or_path);
+    if name_or_path.ends_with(".toml") || name_or_path.contains(std::path::MAIN_SEPARATOR) || path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        return parse_preset(&text, &path.display().to_string());
+    }
+    Err(Error::Invalid(format!(
+        "unknown preset `{name_or_path}` (built-in presets: {}; or give a path to a .toml file)",
+        builtin_names().join(", ")
+    )))
+}
+
+/// The default preset (P2018, full size).
+pub fn default_params() -> Params {
+    // The built-in text is tested to parse and validate (tests/presets.rs), so this cannot fail
+    // at run time.
+    parse_preset(BUILTIN[0].1, "preset `default`").expect("built-in default preset is valid")
+}
+
+/// Writes parameters as preset TOML.
+pub fn to_toml(params: &Params) -> Result<String> {
+    toml::to_string(params).map_err(|e| Error::Invalid(format!("cannot serialise preset: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses_and_validates() {
+        for (name, text) in BUILTIN {
+            let p = parse_preset(text, name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(p.name, name);
+        }
+    }
+
+    #[test]
+    fn round_trip_through_toml() {
+        let p = default_params();
+        let text = to_toml(&p).unwrap();
+        assert_eq!(parse_preset(&text, "x").unwrap(), p);
+    }
+
+    #[test]
+    fn bad_value_names_field_and_file() {
+        let text = BUILTIN[0].1.replace("beta = 0.05", "beta = -1.0");
+        let e = parse_preset(&text, "my.toml").unwrap_err().to_string();
+        assert!(e.starts_with("my.toml: invalid parameter `plasticity.beta`"), "{e}");
+        let text = BUILTIN[0].1.replace("tau_d_s = 0.15", "tau_d_s = nan");
+        let e = parse_preset(&text, "my.toml").unwrap_err().to_string();
+        assert!(e.contains("`stp.tau_d_s`: must be a finite number"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_and_unknown_field_give_line() {
+        let text = BUILTIN[0].1.replace("eta = 1e-3", "eta = = 1e-3");
+        let line = 1 + BUILTIN[0].1[..BUILTIN[0].1.find("eta = 1e-3").unwrap()].matches('\n').count();
+        let e = parse_preset(&text, "p.toml").unwrap_err().to_string();
+        assert!(e.starts_with(&format!("p.toml:{line}:")), "{e}");
+        let text = BUILTIN[0].1.replace("beta = 0.05", "beta = 0.05\nbetta = 1.0");
+        let e = parse_preset(&text, "p.toml").unwrap_err().to_string();
+        assert!(e.contains("betta"), "{e}");
+    }
+
+    #[test]
+    fn unknown_preset_lists_builtins() {
+        let e = load_preset("nonesuch").unwrap_err().to_string();
+        assert!(e.contains("unknown preset `nonesuch`") && e.contains("default, paper"), "{e}");
+        let e = load_preset("/nonexistent/x.toml").unwrap_err().to_string();
+        assert!(e.starts_with("/nonexistent/x.toml:"), "{e}");
+    }
+}

@@ -1,0 +1,282 @@
+//! Sparse projections in CSR form (spec §7) and the random/receptive-field builders.
+//!
+//! Synapses are stored by presynaptic neuron (row pointers, `u16` targets, parallel weights).
+//! Plastic projections also keep a transposed index: for each postsynaptic neuron the *indices*
+//! of its incoming synapses (as Auryn's DuplexConnection), used by the postsynaptic-spike update.
+//! Structure is frozen after build; values are mutable.
+
+use super::rng::Stream;
+
+#[derive(Clone, Debug)]
+pub struct Projection {
+    pub n_pre: usize,
+    pub n_post: usize,
+    /// `row_ptr[j]..row_ptr[j+1]` are the synapses of presynaptic neuron j.
+    pub row_ptr: Vec<u32>,
+    /// Postsynaptic index of each synapse, ascending within a row.
+    pub post: Vec<u16>,
+    /// Weight w of each synapse [g_L] (the fragile weight of plastic synapses).
+    pub w: Vec<f32>,
+    /// Consolidated weight w̃ of each synapse [g_L]; empty unless the projection consolidates.
+    pub w_tilde: Vec<f32>,
+    /// Transposed index (empty unless plastic): `col_ptr[i]..col_ptr[i+1]` index `col_syn` and
+    /// `col_pre` for the synapses onto neuron i, ascending by presynaptic index.
+    pub col_ptr: Vec<u32>,
+    /// Synapse index (into `post`/`w`) of each transposed entry.
+    pub col_syn: Vec<u32>,
+    /// Presynaptic index of each transposed entry (saves a search at postsynaptic spikes).
+    pub col_pre: Vec<u16>,
+}
+
+impl Projection {
+    /// Builds a projection from (pre, post) pairs sorted by pre, then post.
+    fn from_sorted_pairs(n_pre: usize, n_post: usize, pairs: &[(u32, u32)], w0: f32) -> Self {
+        let mut row_ptr = vec![0u32; n_pre + 1];
+        for &(j, _) in pairs {
+            row_ptr[j as usize + 1] += 1;
+        }
+        for j in 0..n_pre {
+            row_ptr[j + 1] += row_ptr[j];
+        }
+        let post = pairs.iter().map(|&(_, i)| i as u16).collect::<Vec<_>>();
+        Projection {
+            n_pre,
+            n_post,
+            row_ptr,
+            w: vec![w0; post.len()],
+            post,
+            w_tilde: Vec::new(),
+            col_ptr: Vec::new(),
+            col_syn: Vec::new(),
+            col_pre: Vec::new(),
+        }
+    }
+
+    /// Each ordered pair present independently with probability `p` (geometric skip-ahead over
+    /// the row-major pair sequence, as Auryn's SparseConnection); no autapses if `no_self`.
+    pub fn random(n_pre: usize, n_post: usize, p: f64, w0: f32, no_self: bool, rng: &mut Stream) -> Self {
+        let mut pairs = Vec::with_capacity((n_pre as f64 * n_post as f64 * p * 1.05) as usize + 16);
+        let total = n_pre as u64 * n_post as u64;
+        let mut k = rng.geometric(p);
+        while k < total {
+            let (j, i) = ((k / n_post as u64) as u32, (k % n_post as u64) as u32);
+            if !(no_self && i == j) {
+                pairs.push((j, i));
+            }
+            k += 1 + rng.geometric(p);
+        }
+        Self::from_sorted_pairs(n_pre, n_post, &pairs, w0)
+    }
+
+    /// Input→E disc receptive fields (spec §7.2): for each postsynaptic neuron a centre drawn
+    /// uniformly from the integers 0..=side (clipped discs) or 0..side (`wrap`: discs wrap around
+    /// the grid), connected to every pixel within Euclidean distance ≤ `radius`.
+    pub fn receptive_fields(side: usize, n_post: usize, radius: f64, wrap: bool, w0: f32, rng: &mut Stream) -> Self {
+        let n_pre = side * side;
+        let r = radius.floor() as i64;
+        let r2 = radius * radius;
+        let mut pairs = Vec::new();
+        let span = if wrap { side } else { side + 1 } as u64;
+        for n in 0..n_post {
+            let cx = rng.below(span) as i64;
+            let cy = rng.below(span) as i64;
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    if (dx * dx + dy * dy) as f64 > r2 {
+                        continue;
+                    }
+                    let (mut x, mut y) = (cx + dx, cy + dy);
+                    if wrap {
+                        x = x.rem_euclid(side as i64);
+                        y = y.rem_euclid(side as i64);
+                    } else if x < 0 || y < 0 || x >= side as i64 || y >= side as i64 {
+                        continue;
+                    }
+                    pairs.push(((y as usize * side + x as usize) as u32, n as u32));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        // A wrapped disc wider than the grid could hit a pixel twice.
+        pairs.dedup();
+        Self::from_sorted_pairs(n_pre, n_post, &pairs, w0)
+    }
+
+    /// Builds from explicit (pre, post, w) triplets, e.g. an imported weight matrix.
+    pub fn from_triplets(n_pre: usize, n_post: usize, mut entries: Vec<(u32, u32, f32)>) -> Self {
+        entries.sort_unstable_by_key(|&(j, i, _)| (j, i));
+        let pairs: Vec<(u32, u32)> = entries.iter().map(|&(j, i, _)| (j, i)).collect();
+        let mut p = Self::from_sorted_pairs(n_pre, n_post, &pairs, 0.0);
+        for (s, &(_, _, w)) in entries.iter().enumerate() {
+            p.w[s] = w;
+        }
+        p
+    }
+
+    /// Adds the transposed index, and w̃ (initialised to `w_tilde0`) when `consolidate`.
+    pub fn make_plastic(&mut self, consolidate: bool, w_tilde0: f32) {
+        let mut col_ptr = vec![0u32; self.n_post + 1];
+        for &i in &self.post {
+            col_ptr[i as usize + 1] += 1;
+        }
+        for i in 0..self.n_post {
+            col_ptr[i + 1] += col_ptr[i];
+        }
+        let mut fill = col_ptr.clone();
+        let mut col_syn = vec![0u32; self.post.len()];
+        let mut col_pre = vec![0u16; self.post.len()];
+        // Rows in ascending pre order, so each column's entries come out ascending by pre.
+        for j in 0..self.n_pre {
+            for s in self.row_ptr[j] as usize..self.row_ptr[j + 1] as usize {
+                let i = self.post[s] as usize;
+                let slot = fill[i] as usize;
+                col_syn[slot] = s as u32;
+                col_pre[slot] = j as u16;
+                fill[i] += 1;
+            }
+        }
+        self.col_ptr = col_ptr;
+        self.col_syn = col_syn;
+        self.col_pre = col_pre;
+        if consolidate {
+            self.w_tilde = vec![w_tilde0; self.w.len()];
+        }
+    }
+
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        self.post.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.post.is_empty()
+    }
+
+    /// Synapse index range of presynaptic neuron j.
+    #[inline]
+    pub fn row(&self, j: usize) -> std::ops::Range<usize> {
+        self.row_ptr[j] as usize..self.row_ptr[j + 1] as usize
+    }
+
+    /// In-degree of every postsynaptic neuron.
+    pub fn in_degrees(&self) -> Vec<u32> {
+        let mut d = vec![0u32; self.n_post];
+        for &i in &self.post {
+            d[i as usize] += 1;
+        }
+        d
+    }
+
+    /// (pre, post, value) for every synapse in row-major order, for MatrixMarket export.
+    pub fn triplets<'a>(&'a self, values: &'a [f32]) -> impl ExactSizeIterator<Item = (u32, u32, f32)> + 'a {
+        let mut j = 0usize;
+        (0..self.post.len()).map(move |s| {
+            while self.row_ptr[j + 1] as usize <= s {
+                j += 1;
+            }
+            (j as u32, self.post[s] as u32, values[s])
+        })
+    }
+
+    /// Mean of a per-synapse value, 0 for an empty projection.
+    pub fn mean(values: &[f32]) -> f64 {
+        if values.is_empty() { 0.0 } else { values.iter().map(|&x| x as f64).sum::<f64>() / values.len() as f64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::{Stream, StreamId};
+
+    fn stream(seed: u64) -> Stream {
+        Stream::new(seed, StreamId::Connectivity(0))
+    }
+
+    #[test]
+    fn random_in_degrees_match_p_and_no_autapses() {
+        let (n, p) = (2000usize, 0.1);
+        let proj = Projection::random(n, n, p, 0.1, true, &mut stream(3));
+        for j in 0..n {
+            assert!(proj.row(j).all(|s| proj.post[s] as usize != j), "autapse at {j}");
+        }
+        let deg = proj.in_degrees();
+        let mean = deg.iter().map(|&d| d as f64).sum::<f64>() / n as f64;
+        let var = deg.iter().map(|&d| (d as f64 - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        // Binomial(n − 1, p): mean 199.9, variance 179.9; the mean of 2000 such has s.d. 0.3.
+        let want_mean = (n - 1) as f64 * p;
+        assert!((mean - want_mean).abs() < 1.5, "mean in-degree {mean} vs {want_mean}");
+        let want_var = want_mean * (1.0 - p);
+        assert!((var / want_var - 1.0).abs() < 0.15, "variance {var} vs {want_var}");
+        // Rows ascending and unique.
+        for j in 0..n {
+            let r = &proj.post[proj.row(j)];
+            assert!(r.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn cross_population_allows_same_index() {
+        let proj = Projection::random(100, 100, 1.0, 1.0, false, &mut stream(1));
+        assert_eq!(proj.len(), 10_000);
+        let proj = Projection::random(100, 100, 1.0, 1.0, true, &mut stream(1));
+        assert_eq!(proj.len(), 9_900);
+    }
+
+    #[test]
+    fn receptive_fields_are_clipped_discs() {
+        let proj = Projection::receptive_fields(64, 4096, 8.0, false, 0.5, &mut stream(7));
+        let deg = proj.in_degrees();
+        // A full disc of radius 8 holds 197 lattice points (Gauss circle problem, N(8) = 197).
+        let full = (-8i32..=8).flat_map(|y| (-8i32..=8).map(move |x| (x, y))).filter(|(x, y)| x * x + y * y <= 64).count();
+        assert_eq!(full, 197);
+        assert!(deg.iter().all(|&d| d as usize <= full));
+        assert_eq!(*deg.iter().max().unwrap() as usize, full);
+        // Expected in-degree with centres uniform on {0..64}²: the mean over centres of the
+        // clipped disc area, computed here by direct enumeration (spec §7.2: ≈ 174).
+        let mut total = 0usize;
+        for cy in 0..=64i32 {
+            for cx in 0..=64i32 {
+                for y in (cy - 8).max(0)..=(cy + 8).min(63) {
+                    for x in (cx - 8).max(0)..=(cx + 8).min(63) {
+                        if (x - cx).pow(2) + (y - cy).pow(2) <= 64 {
+                            total += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let want = total as f64 / (65.0 * 65.0);
+        assert!((want - 174.0).abs() < 2.0, "expected mean {want}");
+        let mean = deg.iter().map(|&d| d as f64).sum::<f64>() / 4096.0;
+        // s.d. of one in-degree ≈ 35, so the mean of 4096 has s.d. ≈ 0.55.
+        assert!((mean - want).abs() < 2.5, "mean in-degree {mean} vs {want}");
+        // Each neuron's inputs form a disc: all within radius 8 of their centroid region.
+        proj.w.iter().for_each(|&w| assert_eq!(w, 0.5));
+    }
+
+    #[test]
+    fn wrapped_receptive_fields_are_full_discs() {
+        let proj = Projection::receptive_fields(64, 500, 8.0, true, 1.0, &mut stream(7));
+        assert!(proj.in_degrees().iter().all(|&d| d == 197));
+    }
+
+    #[test]
+    fn transposed_index_points_back() {
+        let mut proj = Projection::random(300, 200, 0.2, 0.1, false, &mut stream(5));
+        proj.make_plastic(true, 0.0);
+        assert_eq!(proj.w_tilde.len(), proj.len());
+        for i in 0..200 {
+            let r = proj.col_ptr[i] as usize..proj.col_ptr[i + 1] as usize;
+            for k in r.clone() {
+                let s = proj.col_syn[k] as usize;
+                assert_eq!(proj.post[s] as usize, i);
+                assert!(proj.row(proj.col_pre[k] as usize).contains(&s));
+            }
+            assert!(proj.col_pre[r].windows(2).all(|w| w[0] < w[1]));
+        }
+        let tr: Vec<_> = proj.triplets(&proj.w).collect();
+        assert_eq!(tr.len(), proj.len());
+        assert!(tr.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+    }
+}

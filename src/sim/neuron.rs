@@ -1,0 +1,231 @@
+//! Conductance-based LIF populations with a dynamic threshold and spike-triggered adaptation
+//! (spec §2), stored as struct-of-arrays.
+
+use super::params::NeuronDerived;
+
+/// State of one population; every vector has one entry per neuron.
+///
+/// Conductances are in units of g_L, voltages and thresholds in mV.
+#[derive(Clone, Debug)]
+pub struct Neurons {
+    /// Membrane potential V [mV].
+    pub v: Vec<f32>,
+    /// AMPA conductance [g_L]; synaptic input adds here.
+    pub g_ampa: Vec<f32>,
+    /// NMDA conductance [g_L]: low-pass filtered copy of g_AMPA (unit DC gain).
+    pub g_nmda: Vec<f32>,
+    /// GABA conductance [g_L]; inhibitory input adds here.
+    pub g_gaba: Vec<f32>,
+    /// Fast adaptation conductance [g_L] (reversal E_inh).
+    pub g_a1: Vec<f32>,
+    /// Slow adaptation conductance [g_L].
+    pub g_a2: Vec<f32>,
+    /// Threshold offset θ above θ_rest [mV].
+    pub theta: Vec<f32>,
+    /// Indices of the neurons that spiked in the last [`Neurons::evolve`], ascending.
+    pub spikes: Vec<u32>,
+}
+
+impl Neurons {
+    /// `n` neurons at rest (spec §2.1: V = E_L, conductances 0, θ = 0).
+    pub fn new(n: usize, e_leak: f32) -> Self {
+        Neurons {
+            v: vec![e_leak; n],
+            g_ampa: vec![0.0; n],
+            g_nmda: vec![0.0; n],
+            g_gaba: vec![0.0; n],
+            g_a1: vec![0.0; n],
+            g_a2: vec![0.0; n],
+            theta: vec![0.0; n],
+            spikes: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v.is_empty()
+    }
+
+    /// One step of dt, in the order of spec §2.1 (used for E and, unified, for I — spec §2.2
+    /// allows it; the orders differ by O(dt/τ)):
+    /// 1. decay AMPA, GABA and adaptation conductances;
+    /// 2. NMDA filter `g_N ← (g_N + m·g_A)(1 − m)` with the *updated* g_A (Auryn's two Euler adds);
+    /// 3. decay θ;
+    /// 4. forward-Euler step of V from the updated conductances;
+    /// 5. clip V to [v_min, v_max];
+    ///
+    /// then, as a separate pass, the threshold test `V > θ_rest + θ` with reset (V ← V_reset,
+    /// θ ← θ_jump, adaptation jumps). Spikes are left in `self.spikes`.
+    pub fn evolve(&mut self, d: &NeuronDerived) {
+        let n = self.v.len();
+        let (v, ga, gn, gg) = (&mut self.v[..n], &mut self.g_ampa[..n], &mut self.g_nmda[..n], &mut self.g_gaba[..n]);
+        let (a1, a2, th) = (&mut self.g_a1[..n], &mut self.g_a2[..n], &mut self.theta[..n]);
+        let one_m = 1.0 - d.nmda_m;
+        // Straight loop over equal-length slices: auto-vectorises.
+        for k in 0..n {
+            let g_a = ga[k] * d.decay_ampa;
+            let g_g = gg[k] * d.decay_gaba;
+            let ad1 = a1[k] * d.decay_a1;
+            let ad2 = a2[k] * d.decay_a2;
+            let g_n = (gn[k] + d.nmda_m * g_a) * one_m;
+            ga[k] = g_a;
+            gg[k] = g_g;
+            a1[k] = ad1;
+            a2[k] = ad2;
+            gn[k] = g_n;
+            th[k] *= d.decay_theta;
+            let vk = v[k];
+            let g_exc = d.a_ampa * g_a + d.a_nmda * g_n;
+            let dv = g_exc * (d.e_exc - vk) + (g_g + ad1 + ad2) * (d.e_inh - vk) + (d.e_leak - vk);
+            v[k] = (vk + d.dt_over_tau * dv).clamp(d.v_min, d.v_max);
+        }
+        self.spikes.clear();
+        for k in 0..n {
+            if v[k] > d.theta_rest + th[k] {
+                self.spikes.push(k as u32);
+            }
+        }
+        for &k in &self.spikes {
+            let k = k as usize;
+            v[k] = d.v_reset;
+            th[k] = d.theta_jump;
+            a1[k] += d.adapt1_jump;
+            a2[k] += d.adapt2_jump;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::params::{NeuronDerived, NeuronParams};
+    use crate::io::preset;
+
+    fn e_params() -> NeuronParams {
+        preset::default_params().neuron_e
+    }
+
+    /// Analytic steady state of τ dV/dt = (E_L − V) + g_e(E_exc − V) + g_i(E_inh − V):
+    /// V∞ = (E_L + g_e E_exc + g_i E_inh) / (1 + g_e + g_i).
+    fn v_inf(g_e: f64, g_i: f64) -> f64 {
+        (-70.0 + g_e * 0.0 + g_i * -80.0) / (1.0 + g_e + g_i)
+    }
+
+    /// Holds the conductances constant by re-setting them each step (AMPA = NMDA = g so that
+    /// g_exc = g, as at the NMDA filter's fixed point) and returns V after `steps`.
+    fn clamp_run(p: &NeuronParams, g_e: f32, g_i: f32, steps: usize) -> Neurons {
+        let d = NeuronDerived::new(p);
+        let mut n = Neurons::new(1, -70.0);
+        for _ in 0..steps {
+            // Pre-compensate the decay applied at the start of the step.
+            n.g_ampa[0] = g_e / d.decay_ampa;
+            n.g_nmda[0] = g_e;
+            n.g_gaba[0] = g_i / d.decay_gaba;
+            n.evolve(&d);
+        }
+        n
+    }
+
+    #[test]
+    fn e_neuron_settles_at_analytic_steady_state() {
+        let p = e_params();
+        // Subthreshold combinations: V∞ = −70/1.5 ≈ −46.7 would cross −50, so stay below.
+        for (g_e, g_i) in [(0.2, 0.0), (0.3, 0.5), (0.1, 1.0)] {
+            let n = clamp_run(&p, g_e, g_i, 3000); // 300 ms = 15 τ_m
+            let want = v_inf(g_e as f64, g_i as f64);
+            // NMDA re-filters the clamped value once per step: g_exc is g·(1 ± O(m²)).
+            assert!((n.v[0] as f64 - want).abs() < 0.02, "g_e {g_e} g_i {g_i}: V {} vs {want}", n.v[0]);
+            assert!(n.spikes.is_empty());
+        }
+    }
+
+    #[test]
+    fn threshold_jumps_to_theta_jump_and_decays_with_tau_theta() {
+        let p = e_params();
+        let d = NeuronDerived::new(&p);
+        let mut n = Neurons::new(1, -70.0);
+        n.v[0] = -45.0;
+        n.evolve(&d);
+        assert_eq!(n.spikes, vec![0]);
+        assert_eq!(n.v[0], -70.0);
+        assert_eq!(n.theta[0], 100.0);
+        // The adaptation jump of 0.1 g_L is applied once.
+        assert!((n.g_a1[0] - 0.1).abs() < 1e-7);
+        // θ(t) = 100 e^(−t/τ_θ): after 50 steps (5 ms = τ_θ) it is 100/e.
+        for _ in 0..50 {
+            n.evolve(&d);
+        }
+        let want = 100.0 * (-1.0f64).exp();
+        assert!((n.theta[0] as f64 - want).abs() < 1e-3, "θ {} vs {want}", n.theta[0]);
+        // Adaptation decays with τ_a = 100 ms: after 5 ms, 0.1·e^(−0.05).
+        let want_a = 0.1 * (-0.05f64).exp();
+        assert!((n.g_a1[0] as f64 - want_a).abs() < 1e-6);
+    }
+
+    #[test]
+    fn refractoriness_comes_from_the_threshold_only() {
+        // Hold V at 0 mV before each step: the leak brings it to 0 + (dt/τ_m)(−70) = −0.35 mV, and
+        // the neuron fires again at the first step k after a spike with −0.35 > −50 + 100 e^(−k dt/τ_θ),
+        // i.e. k = ⌈(τ_θ/dt) ln(100 / 49.65)⌉ = ⌈35.01⌉ = 36 steps (close to τ_θ ln 2 = 3.47 ms).
+        let p = e_params();
+        let d = NeuronDerived::new(&p);
+        let mut n = Neurons::new(1, -70.0);
+        let mut times = Vec::new();
+        for t in 0..200 {
+            n.v[0] = 0.0; // saturating drive
+            n.g_a1[0] = 0.0;
+            n.evolve(&d);
+            if !n.spikes.is_empty() {
+                times.push(t);
+            }
+        }
+        assert!(times.len() >= 3);
+        let k = (50.0 * (100.0f64 / 49.65).ln()).ceil() as usize;
+        assert_eq!(k, 36);
+        assert_eq!(times[2] - times[1], k);
+        assert_eq!(times[1] - times[0], k);
+    }
+
+    #[test]
+    fn adaptation_conductance_lowers_the_steady_state() {
+        // g_a1 has reversal E_inh: with g_a1 held at 0.5 and no synaptic input
+        // V∞ = (−70 + 0.5·(−80)) / 1.5 = −73.33 mV, but V is clipped at −80 so it is reachable.
+        let p = e_params();
+        let d = NeuronDerived::new(&p);
+        let mut n = Neurons::new(1, -70.0);
+        for _ in 0..3000 {
+            n.g_a1[0] = 0.5 / d.decay_a1;
+            n.evolve(&d);
+        }
+        assert!((n.v[0] as f64 - (-110.0 / 1.5)).abs() < 0.01, "V {}", n.v[0]);
+    }
+
+    #[test]
+    fn voltage_is_clipped() {
+        let p = e_params();
+        let d = NeuronDerived::new(&p);
+        let mut n = Neurons::new(1, -70.0);
+        n.g_gaba[0] = 1e6;
+        n.evolve(&d);
+        assert_eq!(n.v[0], -80.0);
+    }
+
+    #[test]
+    fn i_neuron_steady_state_and_no_adaptation() {
+        let p = preset::default_params().neuron_i;
+        let d = NeuronDerived::new(&p);
+        assert!((d.a_ampa as f64 - 0.3 / 1.3).abs() < 1e-7);
+        let n = clamp_run(&p, 0.25, 0.2, 3000);
+        let want = v_inf(0.25, 0.2);
+        assert!((n.v[0] as f64 - want).abs() < 0.02, "V {} vs {want}", n.v[0]);
+        let mut n = Neurons::new(1, -70.0);
+        n.v[0] = -40.0;
+        n.evolve(&d);
+        assert_eq!(n.spikes, vec![0]);
+        assert_eq!(n.g_a1[0], 0.0);
+        assert_eq!(n.theta[0], 100.0);
+    }
+}

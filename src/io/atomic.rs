@@ -1,0 +1,181 @@
+//! Atomic file replacement: a failed or interrupted save never destroys the previous file.
+//!
+//! The content goes to a temporary file in the target's directory (same file system, so the
+//! final `rename` is atomic), which is flushed and fsynced before it replaces the target.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::{Error, Result};
+
+/// Distinguishes temporary files of concurrent saves to the same target within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes a file atomically: `write` fills a buffered temporary file `.{name}.tmp.{pid}.{n}` next
+/// to `path`, which is then flushed, fsynced and renamed over `path` (and the directory fsynced
+/// on unix, so the rename itself survives a crash).
+///
+/// If `write` returns an error (or panics), or any step fails, the temporary file is removed and
+/// `path` keeps its previous content. Errors name `path`, the file the user asked for. The new
+/// file gets default permissions, not those of the file it replaces, and a symlink at `path` is
+/// replaced rather than followed.
+pub fn atomic_write(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        Error::io(
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".tmp.{}.{n}", std::process::id()));
+    let mut temp = TempFile {
+        path: dir.join(temp_name),
+        keep: false,
+    };
+
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&temp.path)
+        .map_err(|e| Error::io(path, e))?;
+    write_and_sync(file, write).map_err(|e| Error::io(path, e))?;
+    fs::rename(&temp.path, path).map_err(|e| Error::io(path, e))?;
+    temp.keep = true;
+    sync_dir(dir);
+    Ok(())
+}
+
+fn write_and_sync(
+    file: File,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
+    let file = out.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// Best effort: some file systems refuse to fsync a directory, and the rename has already
+/// happened, so a failure here is not worth reporting.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) {}
+
+/// Removes the temporary file on every exit path (error or panic) until it has been renamed.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A fresh, empty directory under the system temp dir, removed on drop.
+    pub(crate) struct TestDir(pub PathBuf);
+
+    impl TestDir {
+        pub(crate) fn new(tag: &str) -> Self {
+            let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let dir =
+                std::env::temp_dir().join(format!("engram-io-{tag}-{}-{n}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            TestDir(dir)
+        }
+
+        pub(crate) fn entries(&self) -> Vec<String> {
+            let mut names: Vec<String> = fs::read_dir(&self.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    }
+
+    impl Drop for TestDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn writes_new_file_and_replaces_old() {
+        let dir = TestDir::new("atomic-ok");
+        let path = dir.0.join("out.txt");
+        atomic_write(&path, |w| w.write_all(b"first")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "first");
+        atomic_write(&path, |w| w.write_all(b"second")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "second");
+        assert_eq!(dir.entries(), ["out.txt"]);
+    }
+
+    #[test]
+    fn failed_write_keeps_previous_file_and_leaves_no_temp() {
+        let dir = TestDir::new("atomic-fail");
+        let path = dir.0.join("out.txt");
+        fs::write(&path, "previous content").unwrap();
+        let err = atomic_write(&path, |w| {
+            // Larger than the BufWriter's buffer, so part of it really reaches the temp file.
+            w.write_all(&vec![b'x'; 100_000])?;
+            Err(io::Error::other("disk on fire"))
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("disk on fire"), "{err}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "previous content");
+        assert_eq!(dir.entries(), ["out.txt"]);
+    }
+
+    #[test]
+    fn panicking_writer_leaves_no_temp() {
+        let dir = TestDir::new("atomic-panic");
+        let path = dir.0.join("out.txt");
+        fs::write(&path, "previous").unwrap();
+        let result = std::panic::catch_unwind(|| {
+            let _ = atomic_write(&path, |w| {
+                w.write_all(b"half")?;
+                panic!("writer bug");
+            });
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "previous");
+        assert_eq!(dir.entries(), ["out.txt"]);
+    }
+
+    #[test]
+    fn missing_directory_is_an_io_error() {
+        let dir = TestDir::new("atomic-nodir");
+        let path = dir.0.join("no/such/dir/out.txt");
+        let err = atomic_write(&path, |w| w.write_all(b"x")).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("out.txt"), "{err}");
+    }
+}

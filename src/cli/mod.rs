@@ -157,9 +157,10 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     }
     let phases: Vec<PhaseName> = match a.phase.as_str() {
         "all" => PhaseName::ALL.to_vec(),
-        p => vec![PhaseName::parse(p).ok_or_else(|| {
-            Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all"))
-        })?],
+        p => vec![
+            PhaseName::parse(p)
+                .ok_or_else(|| Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all")))?,
+        ],
     };
     let params = load(&a.preset, a.seed)?;
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;

@@ -21,16 +21,10 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// `path` keeps its previous content. Errors name `path`, the file the user asked for. The new
 /// file gets default permissions, not those of the file it replaces, and a symlink at `path` is
 /// replaced rather than followed.
-pub fn atomic_write(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<()> {
-    let name = path.file_name().ok_or_else(|| {
-        Error::io(
-            path,
-            io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
-        )
-    })?;
+pub fn atomic_write(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::io(path, io::Error::new(io::ErrorKind::InvalidInput, "not a file name")))?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -39,17 +33,10 @@ pub fn atomic_write(
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
     temp_name.push(format!(".tmp.{}.{n}", std::process::id()));
-    let mut temp = TempFile {
-        path: dir.join(temp_name),
-        keep: false,
-    };
+    let mut temp = TempFile { path: dir.join(temp_name), keep: false };
 
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temp.path)
-        .map_err(|e| Error::io(path, e))?;
+    let file =
+        OpenOptions::new().write(true).create(true).truncate(true).open(&temp.path).map_err(|e| Error::io(path, e))?;
     write_and_sync(file, write).map_err(|e| Error::io(path, e))?;
     fs::rename(&temp.path, path).map_err(|e| Error::io(path, e))?;
     temp.keep = true;
@@ -57,10 +44,7 @@ pub fn atomic_write(
     Ok(())
 }
 
-fn write_and_sync(
-    file: File,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
+fn write_and_sync(file: File, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let mut out = BufWriter::new(file);
     write(&mut out)?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
@@ -103,18 +87,15 @@ pub(crate) mod tests {
     impl TestDir {
         pub(crate) fn new(tag: &str) -> Self {
             let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("engram-io-{tag}-{}-{n}", std::process::id()));
+            let dir = std::env::temp_dir().join(format!("engram-io-{tag}-{}-{n}", std::process::id()));
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(&dir).unwrap();
             TestDir(dir)
         }
 
         pub(crate) fn entries(&self) -> Vec<String> {
-            let mut names: Vec<String> = fs::read_dir(&self.0)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
+            let mut names: Vec<String> =
+                fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
             names.sort();
             names
         }

@@ -31,12 +31,7 @@ const MAX_PREALLOC: usize = 1 << 20;
 const MAX_LINE_BYTES: usize = 1 << 16;
 
 /// Parses the text of a MatrixMarket file that must be `expected_rows × expected_cols`.
-pub fn parse_mtx(
-    text: &str,
-    file: &str,
-    expected_rows: usize,
-    expected_cols: usize,
-) -> Result<Triplets> {
+pub fn parse_mtx(text: &str, file: &str, expected_rows: usize, expected_cols: usize) -> Result<Triplets> {
     parse_lines(&mut text.lines(), file, expected_rows, expected_cols)
 }
 
@@ -45,13 +40,7 @@ pub fn parse_mtx(
 pub fn read_mtx(path: &Path, expected_rows: usize, expected_cols: usize) -> Result<Triplets> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let name = path.display().to_string();
-    let mut lines = StreamLines {
-        reader: BufReader::new(file),
-        buf: Vec::new(),
-        line_no: 0,
-        path,
-        name: &name,
-    };
+    let mut lines = StreamLines { reader: BufReader::new(file), buf: Vec::new(), line_no: 0, path, name: &name };
     parse_lines(&mut lines, &name, expected_rows, expected_cols)
 }
 
@@ -83,28 +72,20 @@ pub fn write_mtx<W: Write>(
     let mut prev: Option<(u32, u32)> = None;
     for (i, j, v) in entries {
         if i as usize >= rows || j as usize >= cols {
-            return Err(invalid(format!(
-                "entry ({i}, {j}) outside a {rows}×{cols} matrix"
-            )));
+            return Err(invalid(format!("entry ({i}, {j}) outside a {rows}×{cols} matrix")));
         }
         if !(v.is_finite() && v >= 0.0) {
-            return Err(invalid(format!(
-                "entry ({i}, {j}) has weight {v}, not finite and ≥ 0"
-            )));
+            return Err(invalid(format!("entry ({i}, {j}) has weight {v}, not finite and ≥ 0")));
         }
         if prev.is_some_and(|p| p >= (i, j)) {
-            return Err(invalid(format!(
-                "entry ({i}, {j}) is not in strict row-major order"
-            )));
+            return Err(invalid(format!("entry ({i}, {j}) is not in strict row-major order")));
         }
         prev = Some((i, j));
         written += 1;
         writeln!(out, "{} {} {v}", u64::from(i) + 1, u64::from(j) + 1)?;
     }
     if written != nnz {
-        return Err(invalid(format!(
-            "iterator announced {nnz} entries but gave {written}"
-        )));
+        return Err(invalid(format!("iterator announced {nnz} entries but gave {written}")));
     }
     out.into_inner().map_err(|e| e.into_error())?.flush()
 }
@@ -170,27 +151,18 @@ fn parse_lines(
     let banner_hint = "expected `%%MatrixMarket matrix coordinate real general`";
     let mut line_no = 1;
     let Some(banner) = lines.next_line()? else {
-        return Err(Error::parse(
-            file,
-            1,
-            format!("{banner_hint}, found an empty file"),
-        ));
+        return Err(Error::parse(file, 1, format!("{banner_hint}, found an empty file")));
     };
     let banner = banner.strip_prefix('\u{feff}').unwrap_or(banner).trim();
-    let field = parse_banner(banner).ok_or_else(|| {
-        Error::parse(file, 1, format!("{banner_hint}, found `{}`", quote(banner)))
-    })?;
+    let field = parse_banner(banner)
+        .ok_or_else(|| Error::parse(file, 1, format!("{banner_hint}, found `{}`", quote(banner))))?;
 
     // Size line: the first line that is neither a comment nor blank.
     let size_hint = "expected the size line `rows cols nnz`";
     let (rows, cols, nnz, size_line) = loop {
         line_no += 1;
         let Some(line) = lines.next_line()? else {
-            return Err(Error::parse(
-                file,
-                line_no,
-                format!("{size_hint}, found end of file"),
-            ));
+            return Err(Error::parse(file, line_no, format!("{size_hint}, found end of file")));
         };
         let line = line.trim();
         if line.is_empty() || line.starts_with('%') {
@@ -203,10 +175,7 @@ fn parse_lines(
                 return Err(Error::parse(
                     file,
                     line_no,
-                    format!(
-                        "{size_hint} (three non-negative integers), found `{}`",
-                        quote(line)
-                    ),
+                    format!("{size_hint} (three non-negative integers), found `{}`", quote(line)),
                 ));
             }
         }
@@ -219,15 +188,10 @@ fn parse_lines(
         ));
     }
     if u128::from(nnz) > u128::from(rows) * u128::from(cols) {
-        return Err(Error::parse(
-            file,
-            size_line,
-            format!("{nnz} entries cannot fit a {rows}×{cols} matrix"),
-        ));
+        return Err(Error::parse(file, size_line, format!("{nnz} entries cannot fit a {rows}×{cols} matrix")));
     }
 
-    let mut entries =
-        Vec::with_capacity(usize::try_from(nnz).unwrap_or(usize::MAX).min(MAX_PREALLOC));
+    let mut entries = Vec::with_capacity(usize::try_from(nnz).unwrap_or(usize::MAX).min(MAX_PREALLOC));
     let mut dedup = Dedup::default();
     loop {
         line_no += 1;
@@ -245,15 +209,10 @@ fn parse_lines(
                 format!("expected only {nnz} entries (size line {size_line}), found more"),
             ));
         }
-        let entry =
-            parse_entry(line, field, rows, cols).map_err(|msg| Error::parse(file, line_no, msg))?;
+        let entry = parse_entry(line, field, rows, cols).map_err(|msg| Error::parse(file, line_no, msg))?;
         if dedup.is_repeat(entry.0, entry.1, &entries) {
             let (i, j) = (u64::from(entry.0) + 1, u64::from(entry.1) + 1);
-            return Err(Error::parse(
-                file,
-                line_no,
-                format!("duplicate entry ({i}, {j})"),
-            ));
+            return Err(Error::parse(file, line_no, format!("duplicate entry ({i}, {j})")));
         }
         entries.push(entry);
     }
@@ -261,30 +220,18 @@ fn parse_lines(
         return Err(Error::parse(
             file,
             size_line,
-            format!(
-                "expected {nnz} entries, found only {} before the end of the file",
-                entries.len()
-            ),
+            format!("expected {nnz} entries, found only {} before the end of the file", entries.len()),
         ));
     }
     // Both fit usize: they equal the caller's expected sizes.
-    Ok(Triplets {
-        rows: expected_rows,
-        cols: expected_cols,
-        entries,
-    })
+    Ok(Triplets { rows: expected_rows, cols: expected_cols, entries })
 }
 
 /// `Some(field)` if `line` is a banner we can read (keywords case-insensitive).
 fn parse_banner(line: &str) -> Option<Field> {
     let t: Vec<&str> = line.split_whitespace().take(6).collect();
     let is = |k: usize, word: &str| t.get(k).is_some_and(|s| s.eq_ignore_ascii_case(word));
-    if t.len() != 5
-        || !is(0, "%%MatrixMarket")
-        || !is(1, "matrix")
-        || !is(2, "coordinate")
-        || !is(4, "general")
-    {
+    if t.len() != 5 || !is(0, "%%MatrixMarket") || !is(1, "matrix") || !is(2, "coordinate") || !is(4, "general") {
         return None;
     }
     if is(3, "real") {
@@ -299,12 +246,7 @@ fn parse_banner(line: &str) -> Option<Field> {
 }
 
 /// Parses one `i j [value]` line into a 0-based entry; `Err` is the message.
-fn parse_entry(
-    line: &str,
-    field: Field,
-    rows: u64,
-    cols: u64,
-) -> std::result::Result<(u32, u32, f32), String> {
+fn parse_entry(line: &str, field: Field, rows: u64, cols: u64) -> std::result::Result<(u32, u32, f32), String> {
     let mut t = line.split_whitespace();
     let (i, j, v) = (t.next(), t.next(), t.next());
     let shape_ok = match field {
@@ -312,30 +254,22 @@ fn parse_entry(
         Field::Real | Field::Integer => v.is_some() && t.next().is_none(),
     };
     let (Some(i), Some(j), true) = (i, j, shape_ok) else {
-        let form = if field == Field::Pattern {
-            "`i j`"
-        } else {
-            "`i j value`"
-        };
+        let form = if field == Field::Pattern { "`i j`" } else { "`i j value`" };
         return Err(format!("expected {form}, found `{}`", quote(line)));
     };
     let i = parse_index(i, "row", rows)?;
     let j = parse_index(j, "column", cols)?;
     let value = match (field, v) {
         (Field::Pattern, _) | (_, None) => 1.0,
-        (Field::Real, Some(v)) => v
-            .parse::<f32>()
-            .map_err(|_| format!("expected a number as weight, found `{}`", quote(v)))?,
-        (Field::Integer, Some(v)) => v
-            .parse::<i64>()
-            .map_err(|_| format!("expected an integer as weight, found `{}`", quote(v)))?
-            as f32,
+        (Field::Real, Some(v)) => {
+            v.parse::<f32>().map_err(|_| format!("expected a number as weight, found `{}`", quote(v)))?
+        }
+        (Field::Integer, Some(v)) => {
+            v.parse::<i64>().map_err(|_| format!("expected an integer as weight, found `{}`", quote(v)))? as f32
+        }
     };
     if !(value.is_finite() && value >= 0.0) {
-        return Err(format!(
-            "expected a finite, non-negative weight, found `{}`",
-            quote(v.unwrap_or(""))
-        ));
+        return Err(format!("expected a finite, non-negative weight, found `{}`", quote(v.unwrap_or(""))));
     }
     Ok((i, j, value))
 }
@@ -343,14 +277,9 @@ fn parse_entry(
 /// Parses a 1-based index in `1..=max` and returns it 0-based.
 fn parse_index(tok: &str, what: &str, max: u64) -> std::result::Result<u32, String> {
     match tok.parse::<u64>() {
-        Ok(k) if (1..=max).contains(&k) => {
-            u32::try_from(k - 1).map_err(|_| format!("{what} index {k} too large"))
-        }
+        Ok(k) if (1..=max).contains(&k) => u32::try_from(k - 1).map_err(|_| format!("{what} index {k} too large")),
         Ok(k) => Err(format!("expected a {what} index in 1..={max}, found {k}")),
-        Err(_) => Err(format!(
-            "expected a 1-based {what} index, found `{}`",
-            quote(tok)
-        )),
+        Err(_) => Err(format!("expected a 1-based {what} index, found `{}`", quote(tok))),
     }
 }
 
@@ -371,9 +300,7 @@ impl Dedup {
             None => match entries.last() {
                 None => return false,
                 Some(&(pi, pj, _)) if (pi, pj) < (i, j) => return false,
-                Some(_) => self
-                    .seen
-                    .insert(entries.iter().map(|&(a, b, _)| (a, b)).collect()),
+                Some(_) => self.seen.insert(entries.iter().map(|&(a, b, _)| (a, b)).collect()),
             },
         };
         !seen.insert((i, j))
@@ -394,10 +321,7 @@ impl<R: BufRead> LineSource for StreamLines<'_, R> {
         self.buf.clear();
         self.line_no += 1;
         let limit = MAX_LINE_BYTES as u64 + 1;
-        let n = (&mut self.reader)
-            .take(limit)
-            .read_until(b'\n', &mut self.buf)
-            .map_err(|e| Error::io(self.path, e))?;
+        let n = (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf).map_err(|e| Error::io(self.path, e))?;
         if n == 0 {
             return Ok(None);
         }
@@ -437,10 +361,7 @@ mod tests {
     #[track_caller]
     fn assert_parse_error(text: &str, rows: usize, cols: usize, line: usize, msg: &str) {
         let err = parse_mtx(text, "w.mtx", rows, cols).unwrap_err();
-        assert!(
-            matches!(err, Error::Parse { line: l, .. } if l == line),
-            "{err:?}"
-        );
+        assert!(matches!(err, Error::Parse { line: l, .. } if l == line), "{err:?}");
         let shown = err.to_string();
         assert!(shown.starts_with(&format!("w.mtx:{line}: ")), "{shown}");
         assert!(shown.contains(msg), "{shown}");
@@ -459,11 +380,7 @@ mod tests {
             123_456.79,
             0.26953125,
         ];
-        values
-            .iter()
-            .enumerate()
-            .map(|(k, &v)| (k as u32 / 4, (k as u32 % 4) * 3, v))
-            .collect()
+        values.iter().enumerate().map(|(k, &v)| (k as u32 / 4, (k as u32 % 4) * 3, v)).collect()
     }
 
     #[test]
@@ -471,10 +388,7 @@ mod tests {
         let entries = tricky_entries();
         let text = write_to_string(3, 11, &entries, "E->E weights\nsecond line");
         assert!(text.starts_with(BANNER), "{text}");
-        assert!(
-            text.contains("\n% E->E weights\n% second line\n3 11 10\n1 1 0.1\n"),
-            "{text}"
-        );
+        assert!(text.contains("\n% E->E weights\n% second line\n3 11 10\n1 1 0.1\n"), "{text}");
         let t = parse_mtx(&text, "w.mtx", 3, 11).unwrap();
         assert_eq!((t.rows, t.cols), (3, 11));
         assert_eq!(t.entries.len(), entries.len());
@@ -490,9 +404,7 @@ mod tests {
         let entries = tricky_entries();
         save_mtx(&path, 3, 11, entries.iter().copied(), "test").unwrap();
         let t = read_mtx(&path, 3, 11).unwrap();
-        let bits = |e: &[(u32, u32, f32)]| -> Vec<_> {
-            e.iter().map(|&(i, j, v)| (i, j, v.to_bits())).collect()
-        };
+        let bits = |e: &[(u32, u32, f32)]| -> Vec<_> { e.iter().map(|&(i, j, v)| (i, j, v.to_bits())).collect() };
         assert_eq!(bits(&t.entries), bits(&entries));
         // The same content through the in-memory parser.
         let text = std::fs::read_to_string(&path).unwrap();
@@ -575,16 +487,10 @@ mod tests {
         assert_eq!(t.entries, [(0, 2, 0.5), (1, 0, 0.001)]);
 
         let text = "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 3\n2 2 0\n";
-        assert_eq!(
-            parse_mtx(text, "w.mtx", 2, 2).unwrap().entries,
-            [(0, 0, 3.0), (1, 1, 0.0)]
-        );
+        assert_eq!(parse_mtx(text, "w.mtx", 2, 2).unwrap().entries, [(0, 0, 3.0), (1, 1, 0.0)]);
 
         let text = "%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 2\n2 1\n";
-        assert_eq!(
-            parse_mtx(text, "w.mtx", 2, 2).unwrap().entries,
-            [(0, 1, 1.0), (1, 0, 1.0)]
-        );
+        assert_eq!(parse_mtx(text, "w.mtx", 2, 2).unwrap().entries, [(0, 1, 1.0), (1, 0, 1.0)]);
 
         // Column-major order (as other tools write) is fine, and kept in file order.
         let text = format!("{BANNER}2 2 3\n1 1 1\n2 1 2\n1 2 3\n");
@@ -596,119 +502,35 @@ mod tests {
     fn malformed_files_name_file_and_line() {
         let e = |text: &str, line: usize, msg: &str| assert_parse_error(text, 4, 4, line, msg);
         e("", 1, "found an empty file");
-        e(
-            "hello\n4 4 0\n",
-            1,
-            "expected `%%MatrixMarket matrix coordinate real general`",
-        );
-        e(
-            "%%MatrixMarket matrix array real general\n4 4 0\n",
-            1,
-            "found `%%MatrixMarket",
-        );
-        e(
-            "%%MatrixMarket matrix coordinate complex general\n",
-            1,
-            "expected `%%",
-        );
-        e(
-            "%%MatrixMarket matrix coordinate real symmetric\n",
-            1,
-            "expected `%%",
-        );
-        e(
-            "%%MatrixMarket matrix coordinate real general extra\n",
-            1,
-            "expected `%%",
-        );
+        e("hello\n4 4 0\n", 1, "expected `%%MatrixMarket matrix coordinate real general`");
+        e("%%MatrixMarket matrix array real general\n4 4 0\n", 1, "found `%%MatrixMarket");
+        e("%%MatrixMarket matrix coordinate complex general\n", 1, "expected `%%");
+        e("%%MatrixMarket matrix coordinate real symmetric\n", 1, "expected `%%");
+        e("%%MatrixMarket matrix coordinate real general extra\n", 1, "expected `%%");
         e(&format!("{BANNER}% c\n% d\n"), 4, "found end of file");
-        e(
-            &format!("{BANNER}% c\n4 4\n"),
-            3,
-            "expected the size line `rows cols nnz`",
-        );
+        e(&format!("{BANNER}% c\n4 4\n"), 3, "expected the size line `rows cols nnz`");
         e(&format!("{BANNER}4 4 -1\n"), 2, "rows cols nnz");
         e(&format!("{BANNER}4 4 1 1\n"), 2, "rows cols nnz");
-        e(
-            &format!("{BANNER}% c\n4096 4096 0\n"),
-            3,
-            "expected a 4×4 matrix, found 4096×4096",
-        );
-        e(
-            &format!("{BANNER}4 4 17\n"),
-            2,
-            "17 entries cannot fit a 4×4 matrix",
-        );
-        e(
-            &format!("{BANNER}4 4 2\n1 1 1\n0 1 1\n"),
-            4,
-            "expected a row index in 1..=4, found 0",
-        );
-        e(
-            &format!("{BANNER}4 4 2\n1 1 1\n1 5 1\n"),
-            4,
-            "column index in 1..=4, found 5",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n-1 1 1\n"),
-            3,
-            "1-based row index, found `-1`",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1 nan\n"),
-            3,
-            "finite, non-negative weight, found `nan`",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1 1e39\n"),
-            3,
-            "finite, non-negative weight",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1 -0.5\n"),
-            3,
-            "non-negative weight, found `-0.5`",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1 x\n"),
-            3,
-            "expected a number as weight, found `x`",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1\n"),
-            3,
-            "expected `i j value`, found `1 1`",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1 1 1\n"),
-            3,
-            "expected `i j value`",
-        );
+        e(&format!("{BANNER}% c\n4096 4096 0\n"), 3, "expected a 4×4 matrix, found 4096×4096");
+        e(&format!("{BANNER}4 4 17\n"), 2, "17 entries cannot fit a 4×4 matrix");
+        e(&format!("{BANNER}4 4 2\n1 1 1\n0 1 1\n"), 4, "expected a row index in 1..=4, found 0");
+        e(&format!("{BANNER}4 4 2\n1 1 1\n1 5 1\n"), 4, "column index in 1..=4, found 5");
+        e(&format!("{BANNER}4 4 1\n-1 1 1\n"), 3, "1-based row index, found `-1`");
+        e(&format!("{BANNER}4 4 1\n1 1 nan\n"), 3, "finite, non-negative weight, found `nan`");
+        e(&format!("{BANNER}4 4 1\n1 1 1e39\n"), 3, "finite, non-negative weight");
+        e(&format!("{BANNER}4 4 1\n1 1 -0.5\n"), 3, "non-negative weight, found `-0.5`");
+        e(&format!("{BANNER}4 4 1\n1 1 x\n"), 3, "expected a number as weight, found `x`");
+        e(&format!("{BANNER}4 4 1\n1 1\n"), 3, "expected `i j value`, found `1 1`");
+        e(&format!("{BANNER}4 4 1\n1 1 1 1\n"), 3, "expected `i j value`");
         let pattern = "%%MatrixMarket matrix coordinate pattern general\n4 4 1\n1 1 1\n";
         e(pattern, 3, "expected `i j`, found `1 1 1`");
         let integer = "%%MatrixMarket matrix coordinate integer general\n4 4 1\n1 1 1.5\n";
         e(integer, 3, "expected an integer as weight, found `1.5`");
-        e(
-            &format!("{BANNER}% c\n4 4 3\n1 1 1\n2 2 1\n"),
-            3,
-            "expected 3 entries, found only 2",
-        );
-        e(
-            &format!("{BANNER}4 4 1\n1 1 1\n\n2 2 1\n"),
-            5,
-            "expected only 1 entries (size line 2)",
-        );
+        e(&format!("{BANNER}% c\n4 4 3\n1 1 1\n2 2 1\n"), 3, "expected 3 entries, found only 2");
+        e(&format!("{BANNER}4 4 1\n1 1 1\n\n2 2 1\n"), 5, "expected only 1 entries (size line 2)");
         // Repeats: adjacent in a sorted file, and far apart in an unsorted one.
-        e(
-            &format!("{BANNER}4 4 3\n1 1 1\n1 2 1\n1 2 1\n"),
-            5,
-            "duplicate entry (1, 2)",
-        );
-        e(
-            &format!("{BANNER}4 4 4\n1 2 1\n3 1 1\n2 2 1\n1 2 1\n"),
-            6,
-            "duplicate entry (1, 2)",
-        );
+        e(&format!("{BANNER}4 4 3\n1 1 1\n1 2 1\n1 2 1\n"), 5, "duplicate entry (1, 2)");
+        e(&format!("{BANNER}4 4 4\n1 2 1\n3 1 1\n2 2 1\n1 2 1\n"), 6, "duplicate entry (1, 2)");
     }
 
     #[test]
@@ -723,13 +545,8 @@ mod tests {
         let dir = TestDir::new("mtx-huge");
         let path = dir.0.join("w.mtx");
         std::fs::write(&path, &text).unwrap();
-        let err = read_mtx(&path, 1_000_000, 1_000_000)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains(":2: expected 1000000000000 entries, found only 2"),
-            "{err}"
-        );
+        let err = read_mtx(&path, 1_000_000, 1_000_000).unwrap_err().to_string();
+        assert!(err.contains(":2: expected 1000000000000 entries, found only 2"), "{err}");
     }
 
     #[test]

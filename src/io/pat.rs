@@ -52,10 +52,7 @@ pub fn parse_pat(text: &str, file: &str, n_units: usize) -> Result<Vec<Pattern>>
             return Err(Error::parse(
                 file,
                 line_no,
-                format!(
-                    "duplicate index {index} in pattern {} (first on line {first})",
-                    patterns.len() + 1
-                ),
+                format!("duplicate index {index} in pattern {} (first on line {first})", patterns.len() + 1),
             ));
         }
         current.indices.push(index);
@@ -81,11 +78,7 @@ pub fn read_pat(path: &Path, n_units: usize) -> Result<Vec<Pattern>> {
 pub fn format_pat(patterns: &[Pattern]) -> String {
     let mut s = String::new();
     for p in patterns {
-        let name: String = p
-            .name
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let name: String = p.name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         // Writing to a String cannot fail.
         let _ = writeln!(s, "# name: {}", name.trim());
         for (index, value) in p.indices.iter().zip(&p.values) {
@@ -111,10 +104,7 @@ pub fn write_pat(path: &Path, patterns: &[Pattern]) -> Result<()> {
             )));
         }
         if let Some(v) = p.values.iter().find(|v| !v.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "pattern `{}` has a non-finite value {v}",
-                p.name
-            )));
+            return Err(Error::Invalid(format!("pattern `{}` has a non-finite value {v}", p.name)));
         }
     }
     let text = format_pat(patterns);
@@ -154,30 +144,20 @@ fn parse_entry(line: &str, file: &str, line_no: usize, n_units: usize) -> Result
         return Err(Error::parse(
             file,
             line_no,
-            format!(
-                "expected `index [value]`, found extra columns in `{}`",
-                quote(line)
-            ),
+            format!("expected `index [value]`, found extra columns in `{}`", quote(line)),
         ));
     };
     let index: u64 = index_tok.parse().map_err(|_| {
         Error::parse(
             file,
             line_no,
-            format!(
-                "expected `index [value]` with a non-negative integer index, found `{}`",
-                quote(index_tok)
-            ),
+            format!("expected `index [value]` with a non-negative integer index, found `{}`", quote(index_tok)),
         )
     })?;
     let index = match u32::try_from(index) {
         Ok(i) if (i as usize) < n_units => i,
         _ => {
-            return Err(Error::parse(
-                file,
-                line_no,
-                format!("expected a unit index below {n_units}, found {index}"),
-            ));
+            return Err(Error::parse(file, line_no, format!("expected a unit index below {n_units}, found {index}")));
         }
     };
     let value = match value_tok {
@@ -185,20 +165,13 @@ fn parse_entry(line: &str, file: &str, line_no: usize, n_units: usize) -> Result
         Some(tok) => match tok.parse::<f32>() {
             Ok(v) if v.is_finite() => v,
             Ok(_) => {
-                return Err(Error::parse(
-                    file,
-                    line_no,
-                    format!("expected a finite value, found `{}`", quote(tok)),
-                ));
+                return Err(Error::parse(file, line_no, format!("expected a finite value, found `{}`", quote(tok))));
             }
             Err(_) => {
                 return Err(Error::parse(
                     file,
                     line_no,
-                    format!(
-                        "expected `index [value]` with a numeric value, found `{}`",
-                        quote(tok)
-                    ),
+                    format!("expected `index [value]` with a numeric value, found `{}`", quote(tok)),
                 ));
             }
         },
@@ -246,10 +219,7 @@ mod tests {
     #[track_caller]
     fn assert_parse_error(text: &str, n: usize, line: usize, msg: &str) {
         let err = parse_pat(text, "t.pat", n).unwrap_err();
-        assert!(
-            matches!(err, Error::Parse { line: l, .. } if l == line),
-            "{err:?}"
-        );
+        assert!(matches!(err, Error::Parse { line: l, .. } if l == line), "{err:?}");
         let shown = err.to_string();
         assert!(shown.starts_with(&format!("t.pat:{line}: ")), "{shown}");
         assert!(shown.contains(msg), "{shown}");
@@ -259,11 +229,7 @@ mod tests {
     fn round_trip_keeps_names_indices_and_values() {
         let patterns = vec![
             Pattern::from_indices("circle", vec![88, 89, 4095, 0]),
-            Pattern {
-                name: "assembly 2".into(),
-                indices: vec![2, 3, 8],
-                values: vec![12.971429, 30.285714, 0.004],
-            },
+            Pattern { name: "assembly 2".into(), indices: vec![2, 3, 8], values: vec![12.971429, 30.285714, 0.004] },
             Pattern::from_indices("x", vec![7]),
         ];
         let text = format_pat(&patterns);
@@ -277,41 +243,22 @@ mod tests {
         let path = dir.0.join("a.pat");
         let patterns = vec![
             Pattern::from_indices("square", vec![5, 1, 3]),
-            Pattern {
-                name: "b".into(),
-                indices: vec![2],
-                values: vec![0.5],
-            },
+            Pattern { name: "b".into(), indices: vec![2], values: vec![0.5] },
         ];
         write_pat(&path, &patterns).unwrap();
         assert_eq!(read_pat(&path, 10).unwrap(), patterns);
         // An index beyond the caller's size is reported with the path and line.
         let err = read_pat(&path, 4).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with(&format!("{}:2: ", path.display())),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(&format!("{}:2: ", path.display())), "{err}");
     }
 
     #[test]
     fn write_rejects_patterns_that_cannot_be_read_back() {
         let dir = TestDir::new("pat-bad");
         let path = dir.0.join("a.pat");
-        let uneven = Pattern {
-            name: "u".into(),
-            indices: vec![1, 2],
-            values: vec![1.0],
-        };
-        assert!(matches!(
-            write_pat(&path, &[uneven]),
-            Err(Error::Invalid(_))
-        ));
-        let nan = Pattern {
-            name: "n".into(),
-            indices: vec![1],
-            values: vec![f32::NAN],
-        };
+        let uneven = Pattern { name: "u".into(), indices: vec![1, 2], values: vec![1.0] };
+        assert!(matches!(write_pat(&path, &[uneven]), Err(Error::Invalid(_))));
+        let nan = Pattern { name: "n".into(), indices: vec![1], values: vec![f32::NAN] };
         assert!(matches!(write_pat(&path, &[nan]), Err(Error::Invalid(_))));
         assert!(dir.entries().is_empty());
     }
@@ -375,27 +322,12 @@ mod tests {
 7
 ";
         let names: Vec<String> = parse(text, 10).into_iter().map(|p| p.name).collect();
-        assert_eq!(
-            names,
-            [
-                "circle1",
-                "assembly 2",
-                "spaced out",
-                "pattern4",
-                "tri.angle",
-                "pattern6"
-            ]
-        );
+        assert_eq!(names, ["circle1", "assembly 2", "spaced out", "pattern4", "tri.angle", "pattern6"]);
     }
 
     #[test]
     fn malformed_entries_name_file_and_line() {
-        assert_parse_error(
-            "1\n2\n4096\n",
-            4096,
-            3,
-            "expected a unit index below 4096, found 4096",
-        );
+        assert_parse_error("1\n2\n4096\n", 4096, 3, "expected a unit index below 4096, found 4096");
         assert_parse_error("1\n-2\n", 10, 2, "non-negative integer index, found `-2`");
         assert_parse_error("# c\n\n1\nabc\n", 10, 4, "expected `index [value]`");
         assert_parse_error("1.5 1\n", 10, 1, "integer index, found `1.5`");
@@ -406,12 +338,7 @@ mod tests {
         assert_parse_error("1 1e50\n", 10, 1, "finite");
         assert_parse_error("1 x\n", 10, 1, "numeric value, found `x`");
         assert_parse_error("1\n2 1.0 3\n", 10, 2, "extra columns");
-        assert_parse_error(
-            "1\n\n# c\n5\n6\n5 0.5\n",
-            10,
-            6,
-            "duplicate index 5 in pattern 2 (first on line 4)",
-        );
+        assert_parse_error("1\n\n# c\n5\n6\n5 0.5\n", 10, 6, "duplicate index 5 in pattern 2 (first on line 4)");
     }
 
     #[test]

@@ -15,9 +15,7 @@ pub struct RasWriter<W: Write> {
 
 impl<W: Write> RasWriter<W> {
     pub fn new(out: W) -> Self {
-        RasWriter {
-            out: BufWriter::new(out),
-        }
+        RasWriter { out: BufWriter::new(out) }
     }
 
     /// Appends one spike at `t_seconds` (finite, ≥ 0, else [`io::ErrorKind::InvalidInput`]:
@@ -51,26 +49,17 @@ pub fn parse_ras(text: &str, file: &str) -> Result<Vec<(f64, u32)>> {
         let err = |msg: String| Error::parse(file, line_no, msg);
         let mut t = line.split_whitespace();
         let (Some(time), Some(neuron), None) = (t.next(), t.next(), t.next()) else {
-            return Err(err(format!(
-                "expected `time neuron`, found `{}`",
-                quote(line)
-            )));
+            return Err(err(format!("expected `time neuron`, found `{}`", quote(line))));
         };
         let time = match time.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
             _ => {
-                return Err(err(format!(
-                    "expected a finite, non-negative time in seconds, found `{}`",
-                    quote(time)
-                )));
+                return Err(err(format!("expected a finite, non-negative time in seconds, found `{}`", quote(time))));
             }
         };
-        let neuron = neuron.parse::<u32>().map_err(|_| {
-            err(format!(
-                "expected a 0-based neuron index, found `{}`",
-                quote(neuron)
-            ))
-        })?;
+        let neuron = neuron
+            .parse::<u32>()
+            .map_err(|_| err(format!("expected a 0-based neuron index, found `{}`", quote(neuron))))?;
         spikes.push((time, neuron));
     }
     Ok(spikes)
@@ -83,10 +72,7 @@ mod tests {
     #[track_caller]
     fn assert_parse_error(text: &str, line: usize, msg: &str) {
         let err = parse_ras(text, "s.ras").unwrap_err();
-        assert!(
-            matches!(err, Error::Parse { line: l, .. } if l == line),
-            "{err:?}"
-        );
+        assert!(matches!(err, Error::Parse { line: l, .. } if l == line), "{err:?}");
         let shown = err.to_string();
         assert!(shown.starts_with(&format!("s.ras:{line}: ")), "{shown}");
         assert!(shown.contains(msg), "{shown}");
@@ -94,22 +80,14 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let spikes: Vec<(f64, u32)> = vec![
-            (0.0, 0),
-            (0.0001, 4095),
-            (1.2345674, 17),
-            (3600.0, u32::MAX),
-            (172_800.5, 3),
-        ];
+        let spikes: Vec<(f64, u32)> =
+            vec![(0.0, 0), (0.0001, 4095), (1.2345674, 17), (3600.0, u32::MAX), (172_800.5, 3)];
         let mut w = RasWriter::new(Vec::new());
         for &(t, n) in &spikes {
             w.push(t, n).unwrap();
         }
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
-        assert!(
-            text.starts_with("0.000000 0\n0.000100 4095\n1.234567 17\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("0.000000 0\n0.000100 4095\n1.234567 17\n"), "{text}");
         let back = parse_ras(&text, "s.ras").unwrap();
         assert_eq!(back.len(), spikes.len());
         for (&(t, n), &(bt, bn)) in spikes.iter().zip(&back) {
@@ -124,10 +102,7 @@ mod tests {
     fn writer_refuses_unreadable_times() {
         let mut w = RasWriter::new(Vec::new());
         for t in [f64::NAN, f64::INFINITY, -0.1] {
-            assert_eq!(
-                w.push(t, 1).unwrap_err().kind(),
-                io::ErrorKind::InvalidInput
-            );
+            assert_eq!(w.push(t, 1).unwrap_err().kind(), io::ErrorKind::InvalidInput);
         }
         assert!(w.finish().unwrap().is_empty());
     }
@@ -135,10 +110,7 @@ mod tests {
     #[test]
     fn accepts_whitespace_variants() {
         let text = "# comment\r\n0.5\t3\r\n\r\n  1e-3   7  \n2 0";
-        assert_eq!(
-            parse_ras(text, "s.ras").unwrap(),
-            [(0.5, 3), (0.001, 7), (2.0, 0)]
-        );
+        assert_eq!(parse_ras(text, "s.ras").unwrap(), [(0.5, 3), (0.001, 7), (2.0, 0)]);
         assert!(parse_ras("", "s.ras").unwrap().is_empty());
     }
 
@@ -146,11 +118,7 @@ mod tests {
     fn malformed_lines_name_file_and_line() {
         assert_parse_error("0.1 1\n0.2\n", 2, "expected `time neuron`, found `0.2`");
         assert_parse_error("0.1 1 2\n", 1, "expected `time neuron`");
-        assert_parse_error(
-            "0.1 1\n\nnan 1\n",
-            3,
-            "non-negative time in seconds, found `nan`",
-        );
+        assert_parse_error("0.1 1\n\nnan 1\n", 3, "non-negative time in seconds, found `nan`");
         assert_parse_error("inf 1\n", 1, "finite");
         assert_parse_error("-0.5 1\n", 1, "found `-0.5`");
         assert_parse_error("abc 1\n", 1, "found `abc`");

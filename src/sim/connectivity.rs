@@ -228,7 +228,8 @@ mod tests {
         let proj = Projection::receptive_fields(64, 4096, 8.0, false, 0.5, &mut stream(7));
         let deg = proj.in_degrees();
         // A full disc of radius 8 holds 197 lattice points (Gauss circle problem, N(8) = 197).
-        let full = (-8i32..=8).flat_map(|y| (-8i32..=8).map(move |x| (x, y))).filter(|(x, y)| x * x + y * y <= 64).count();
+        let full =
+            (-8i32..=8).flat_map(|y| (-8i32..=8).map(move |x| (x, y))).filter(|(x, y)| x * x + y * y <= 64).count();
         assert_eq!(full, 197);
         assert!(deg.iter().all(|&d| d as usize <= full));
         assert_eq!(*deg.iter().max().unwrap() as usize, full);

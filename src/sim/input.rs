@@ -163,8 +163,7 @@ impl Input {
         self.stimulus_hz = phase.stimulus_hz;
         self.stimulus = None;
         self.set_pixels(&[]);
-        self.next_onset =
-            if self.patterns.is_empty() { u64::MAX } else { now + seconds_to_steps(phase.first_onset_s) };
+        self.next_onset = if self.patterns.is_empty() { u64::MAX } else { now + seconds_to_steps(phase.first_onset_s) };
     }
 
     /// Shows `pixels` from step `now` for `duration_s`, interrupting any scheduled stimulus;
@@ -260,8 +259,7 @@ mod tests {
             stimulus_hz: 25.0,
             first_onset_s: 10.0,
         };
-        let patterns: Vec<Pattern> =
-            (0..4).map(|k| Pattern::from_indices(format!("p{k}"), vec![k as u32])).collect();
+        let patterns: Vec<Pattern> = (0..4).map(|k| Pattern::from_indices(format!("p{k}"), vec![k as u32])).collect();
         let mut input = Input::new(16, 0.0, 5);
         input.start_phase(&phase, patterns, 0);
         let (mut ons, mut offs, mut picks) = (Vec::new(), Vec::new(), [0u32; 4]);

@@ -404,7 +404,7 @@ impl Network {
             self.stp_e.relax();
             self.stp_in.relax();
         }
-        if d.consolidate && t % d.cons_every == 0 {
+        if d.consolidate && t.is_multiple_of(d.cons_every) {
             d.cons.sweep(&self.ee.w, &mut self.ee.w_tilde);
             d.cons.sweep(&self.inp.w, &mut self.inp.w_tilde);
         }

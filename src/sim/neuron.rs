@@ -101,8 +101,8 @@ impl Neurons {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::params::{NeuronDerived, NeuronParams};
     use crate::io::preset;
+    use crate::sim::params::{NeuronDerived, NeuronParams};
 
     fn e_params() -> NeuronParams {
         preset::default_params().neuron_e

@@ -299,10 +299,7 @@ impl Check<'_> {
             return Err(Error::param(format!("{}.{field}", self.section), "must be a finite number"));
         }
         if v < lo || v > hi {
-            return Err(Error::param(
-                format!("{}.{field}", self.section),
-                format!("{v} is outside [{lo}, {hi}]"),
-            ));
+            return Err(Error::param(format!("{}.{field}", self.section), format!("{v} is outside [{lo}, {hi}]")));
         }
         Ok(())
     }
@@ -317,10 +314,7 @@ impl Check<'_> {
 
     fn count(&self, field: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
         if v < lo || v > hi {
-            return Err(Error::param(
-                format!("{}.{field}", self.section),
-                format!("{v} is outside [{lo}, {hi}]"),
-            ));
+            return Err(Error::param(format!("{}.{field}", self.section), format!("{v} is outside [{lo}, {hi}]")));
         }
         Ok(())
     }

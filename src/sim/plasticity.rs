@@ -265,10 +265,8 @@ mod tests {
     fn stp_mean_efficacy_matches_spec_table() {
         // Spec §4 table (derived for Poisson trains, this convention).
         let rates = [1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0];
-        let tab = [
-            (0.2, [0.26, 0.30, 0.32, 0.27, 0.19, 0.14, 0.10]),
-            (0.15, [0.27, 0.31, 0.35, 0.32, 0.23, 0.18, 0.13]),
-        ];
+        let tab =
+            [(0.2, [0.26, 0.30, 0.32, 0.27, 0.19, 0.14, 0.10]), (0.15, [0.27, 0.31, 0.35, 0.32, 0.23, 0.18, 0.13])];
         for (tau_d, want) in tab {
             for (k, (&r, &w)) in rates.iter().zip(want.iter()).enumerate() {
                 // ≥ 4000 spikes per rate keeps the sampling error ≲ 1 %.

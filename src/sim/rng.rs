@@ -98,18 +98,25 @@ mod tests {
 
     #[test]
     fn streams_differ_by_id_and_seed_and_repeat() {
-        let a: Vec<u64> = (0..4).map({
-            let mut s = Stream::new(1, StreamId::InputSpikes);
-            move |_| s.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut s = Stream::new(1, StreamId::InputSpikes);
-            move |_| s.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut s = Stream::new(1, StreamId::InputSpikes);
+                move |_| s.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut s = Stream::new(1, StreamId::InputSpikes);
+                move |_| s.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(Stream::new(1, StreamId::Schedule).next_u64(), a[0]);
         assert_ne!(Stream::new(2, StreamId::InputSpikes).next_u64(), a[0]);
-        assert_ne!(Stream::new(1, StreamId::Connectivity(0)).next_u64(), Stream::new(1, StreamId::Connectivity(1)).next_u64());
+        assert_ne!(
+            Stream::new(1, StreamId::Connectivity(0)).next_u64(),
+            Stream::new(1, StreamId::Connectivity(1)).next_u64()
+        );
     }
 
     #[test]

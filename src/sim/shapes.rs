@@ -75,16 +75,12 @@ fn angle_deg(x: f64, y: f64) -> f64 {
 
 fn circle() -> Pattern {
     // Ring 5.5 px thick whose outer edge is 1 px from the grid border, as in the original.
-    draw("circle", |x, y| {
-        ((x - C).hypot(y - C) - 28.25).abs() <= 2.75
-    })
+    draw("circle", |x, y| ((x - C).hypot(y - C) - 28.25).abs() <= 2.75)
 }
 
 fn square() -> Pattern {
     // Chebyshev distance to the centre, i.e. distance to an axis-aligned square outline.
-    draw("square", |x, y| {
-        ((x - C).abs().max((y - C).abs()) - 24.0).abs() <= 3.0
-    })
+    draw("square", |x, y| ((x - C).abs().max((y - C).abs()) - 24.0).abs() <= 3.0)
 }
 
 fn cross() -> Pattern {
@@ -132,9 +128,7 @@ pub fn cues() -> Vec<Pattern> {
         subset(&circle, "circle1", |_, x, y| x < C || y > C),
         subset(&circle, "circle2", |_, _, y| y < C),
         subset(&circle, "circle3", |i, _, _| hash01(11, i) < 0.4),
-        subset(&circle, "circle4", |_, x, y| {
-            (90.0..200.0).contains(&angle_deg(x, y))
-        }),
+        subset(&circle, "circle4", |_, x, y| (90.0..200.0).contains(&angle_deg(x, y))),
         // Square: left half; dense thinning; bottom band; top-left corner.
         subset(&square, "square1", |_, x, _| x < C),
         subset(&square, "square2", |i, _, _| hash01(12, i) < 0.7),
@@ -161,14 +155,8 @@ pub fn cues() -> Vec<Pattern> {
     }));
     // Two uniform random-dot images (~1350 and ~1230 pixels expected).
     let n = (GRID * GRID) as u32;
-    out.push(Pattern::from_indices(
-        "other2",
-        (0..n).filter(|&i| hash01(21, i) < 0.33).collect(),
-    ));
-    out.push(Pattern::from_indices(
-        "other3",
-        (0..n).filter(|&i| hash01(22, i) < 0.3).collect(),
-    ));
+    out.push(Pattern::from_indices("other2", (0..n).filter(|&i| hash01(21, i) < 0.33).collect()));
+    out.push(Pattern::from_indices("other3", (0..n).filter(|&i| hash01(22, i) < 0.3).collect()));
     // Chimera: top half of the triangle on the bottom half of the cross; straddles both shapes.
     let upper = |i: &u32| xy(*i).1 > C;
     let mut chimera: Vec<u32> = (triangle.indices.iter().copied().filter(upper))
@@ -250,16 +238,8 @@ mod tests {
 
     fn check_indices(p: &Pattern) {
         assert!(!p.is_empty(), "{} is empty", p.name);
-        assert!(
-            p.indices.windows(2).all(|w| w[0] < w[1]),
-            "{}: not sorted/unique",
-            p.name
-        );
-        assert!(
-            p.indices.iter().all(|&i| i < 4096),
-            "{}: index out of grid",
-            p.name
-        );
+        assert!(p.indices.windows(2).all(|w| w[0] < w[1]), "{}: not sorted/unique", p.name);
+        assert!(p.indices.iter().all(|&i| i < 4096), "{}: index out of grid", p.name);
         assert_eq!(p.values.len(), p.indices.len(), "{}", p.name);
     }
 
@@ -270,12 +250,7 @@ mod tests {
         assert_eq!(names, ["circle", "square", "cross", "triangle"]);
         for p in &s {
             check_indices(p);
-            assert!(
-                (800..=1200).contains(&p.len()),
-                "{}: {} pixels",
-                p.name,
-                p.len()
-            );
+            assert!((800..=1200).contains(&p.len()), "{}: {} pixels", p.name, p.len());
         }
     }
 
@@ -288,16 +263,8 @@ mod tests {
     #[test]
     fn shapes_overlap_substantially_but_are_distinct() {
         let s = shapes();
-        assert!(
-            overlap(&s[0], &s[1]) >= 300,
-            "circle∩square = {}",
-            overlap(&s[0], &s[1])
-        );
-        assert!(
-            overlap(&s[1], &s[3]) >= 300,
-            "square∩triangle = {}",
-            overlap(&s[1], &s[3])
-        );
+        assert!(overlap(&s[0], &s[1]) >= 300, "circle∩square = {}", overlap(&s[0], &s[1]));
+        assert!(overlap(&s[1], &s[3]) >= 300, "square∩triangle = {}", overlap(&s[1], &s[3]));
         for a in 0..4 {
             for b in (a + 1)..4 {
                 let n = overlap(&s[a], &s[b]);
@@ -317,11 +284,7 @@ mod tests {
             assert!((mx - 31.5).abs() < 1.0, "{}: mean x {mx}", p.name);
             let ys: Vec<u32> = p.indices.iter().map(|&i| i / 64).collect();
             let mid = (*ys.iter().min().unwrap() + *ys.iter().max().unwrap()) as f64 / 2.0;
-            assert!(
-                (mid - 31.5).abs() <= 2.0,
-                "{}: vertical centre {mid}",
-                p.name
-            );
+            assert!((mid - 31.5).abs() <= 2.0, "{}: vertical centre {mid}", p.name);
         }
     }
 
@@ -342,28 +305,11 @@ mod tests {
     #[test]
     fn square_has_four_straight_sides() {
         let q = &shapes()[1];
-        let bottom = (0..16)
-            .map(|y| longest_run(q, |x| 64 * y + x))
-            .max()
-            .unwrap();
-        let top = (48..64)
-            .map(|y| longest_run(q, |x| 64 * y + x))
-            .max()
-            .unwrap();
-        let left = (0..16)
-            .map(|x| longest_run(q, |y| 64 * y + x))
-            .max()
-            .unwrap();
-        let right = (48..64)
-            .map(|x| longest_run(q, |y| 64 * y + x))
-            .max()
-            .unwrap();
-        for (side, run) in [
-            ("bottom", bottom),
-            ("top", top),
-            ("left", left),
-            ("right", right),
-        ] {
+        let bottom = (0..16).map(|y| longest_run(q, |x| 64 * y + x)).max().unwrap();
+        let top = (48..64).map(|y| longest_run(q, |x| 64 * y + x)).max().unwrap();
+        let left = (0..16).map(|x| longest_run(q, |y| 64 * y + x)).max().unwrap();
+        let right = (48..64).map(|x| longest_run(q, |y| 64 * y + x)).max().unwrap();
+        for (side, run) in [("bottom", bottom), ("top", top), ("left", left), ("right", right)] {
             assert!(run >= 45, "{side} side: longest run {run}");
         }
         // Hollow: nothing near the centre.
@@ -394,22 +340,12 @@ mod tests {
         let (low, high) = (&used[..4], &used[used.len() - 4..]);
         for &yt in high {
             for &yb in low {
-                assert!(
-                    rows[yt] < rows[yb],
-                    "row {yt} ({}) vs row {yb} ({})",
-                    rows[yt],
-                    rows[yb]
-                );
+                assert!(rows[yt] < rows[yb], "row {yt} ({}) vs row {yb} ({})", rows[yt], rows[yb]);
             }
         }
         // Apex centred; interior hollow.
         let top = *used.last().unwrap() as u32;
-        let xs: Vec<u32> = t
-            .indices
-            .iter()
-            .filter(|&&i| i / 64 == top)
-            .map(|&i| i % 64)
-            .collect();
+        let xs: Vec<u32> = t.indices.iter().filter(|&&i| i / 64 == top).map(|&i| i % 64).collect();
         let mean = xs.iter().sum::<u32>() as f64 / xs.len() as f64;
         assert!((mean - 31.5).abs() <= 1.0, "apex at x = {mean}");
         assert!(!on(t, 31, 22) && !on(t, 32, 22));
@@ -428,10 +364,7 @@ mod tests {
         assert_eq!(names, expected.iter().collect::<Vec<_>>());
         for (k, p) in c.iter().enumerate() {
             check_indices(p);
-            assert_eq!(
-                parent_shape(&p.name),
-                if k < 16 { Some(k / 4) } else { None }
-            );
+            assert_eq!(parent_shape(&p.name), if k < 16 { Some(k / 4) } else { None });
         }
     }
 
@@ -441,12 +374,7 @@ mod tests {
         let mut covs = Vec::new();
         for (k, cue) in c[..16].iter().enumerate() {
             let parent = &s[k / 4];
-            assert!(
-                set(cue).is_subset(&set(parent)),
-                "{} not inside {}",
-                cue.name,
-                parent.name
-            );
+            assert!(set(cue).is_subset(&set(parent)), "{} not inside {}", cue.name, parent.name);
             let cov = cue.len() as f64 / parent.len() as f64;
             assert!((0.25..=0.80).contains(&cov), "{}: coverage {cov}", cue.name);
             covs.push(cov);
@@ -460,12 +388,7 @@ mod tests {
                 for b in (a + 1)..4 {
                     let n = overlap(&g[a], &g[b]);
                     let jaccard = n as f64 / (g[a].len() + g[b].len() - n) as f64;
-                    assert!(
-                        jaccard < 0.8,
-                        "{} ~ {}: Jaccard {jaccard}",
-                        g[a].name,
-                        g[b].name
-                    );
+                    assert!(jaccard < 0.8, "{} ~ {}: Jaccard {jaccard}", g[a].name, g[b].name);
                 }
             }
         }
@@ -491,12 +414,7 @@ mod tests {
     fn noise_cues_are_sized_and_spread() {
         let c = cues();
         for p in &c[17..19] {
-            assert!(
-                (1100..=1500).contains(&p.len()),
-                "{}: {} pixels",
-                p.name,
-                p.len()
-            );
+            assert!((1100..=1500).contains(&p.len()), "{}: {} pixels", p.name, p.len());
             let mut quadrants = [0usize; 4];
             for &i in &p.indices {
                 quadrants[((i % 64) / 32 + 2 * (i / 64 / 32)) as usize] += 1;
@@ -506,10 +424,7 @@ mod tests {
                 assert!((0.18..=0.32).contains(&f), "{}: quadrant share {f}", p.name);
             }
         }
-        assert!(
-            overlap(&c[17], &c[18]) < c[18].len() / 2,
-            "noise images too alike"
-        );
+        assert!(overlap(&c[17], &c[18]) < c[18].len() / 2, "noise images too alike");
     }
 
     #[test]
@@ -519,12 +434,7 @@ mod tests {
         let used: Vec<usize> = (0..64).filter(|&y| rows[y] > 0).collect();
         let (bottom, top) = (used[0], *used.last().unwrap());
         // Wide bar at the top, stem only at the bottom, a shorter bar in between.
-        assert!(
-            rows[top] >= 3 * rows[bottom],
-            "top {} bottom {}",
-            rows[top],
-            rows[bottom]
-        );
+        assert!(rows[top] >= 3 * rows[bottom], "top {} bottom {}", rows[top], rows[bottom]);
         let mid = (bottom + 8..top - 8).max_by_key(|&y| rows[y]).unwrap();
         assert!(rows[mid] >= 3 * rows[bottom] && rows[mid] < rows[top]);
         assert!((bottom + top) / 2 - 10 < mid && mid < (bottom + top) / 2 + 10);

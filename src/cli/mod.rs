@@ -38,7 +38,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "default")]
     pub preset: String,
     /// Model seconds to run (per phase); default: the phase length from the preset.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seconds: Option<f64>,
     /// Protocol phase to run: init, learn, recall, or all (in order, state carried over).
     #[arg(long, default_value = "init")]
@@ -63,7 +63,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "default")]
     pub preset: String,
     /// Model seconds to time.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     pub seconds: f64,
     /// Worker threads (only 1 is implemented so far).
     #[arg(long, default_value_t = 1)]

@@ -1,0 +1,18 @@
+//! Keeps the layering honest: the model (src/sim) knows nothing of UI, threads, channels or
+//! the wall clock.
+
+#[test]
+fn sim_has_no_ui_threads_or_clock() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim");
+    let forbidden = ["egui", "eframe", "crossbeam", "rfd", "std::thread", "Instant", "SystemTime", "thread_rng"];
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for word in forbidden {
+            assert!(!text.contains(word), "{} mentions `{word}`", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8);
+}

@@ -1,0 +1,42 @@
+//! Every preset file in presets/ parses, validates and is compiled into the binary unchanged.
+
+use engram::io::preset;
+
+#[test]
+fn every_preset_file_parses_validates_and_is_builtin() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let p = preset::parse_preset(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        assert_eq!(p.name, stem, "{}: name must match the file name", path.display());
+        let builtin = preset::BUILTIN.iter().find(|(n, _)| *n == stem);
+        assert_eq!(builtin.map(|(_, t)| *t), Some(text.as_str()), "{stem} must be in preset::BUILTIN");
+        seen += 1;
+    }
+    assert_eq!(seen, preset::BUILTIN.len());
+}
+
+#[test]
+fn profiles_differ_as_in_the_spec_table() {
+    let get = |n| preset::load_preset(n).unwrap();
+    let (d, paper, fig3, unstable) = (get("default"), get("paper"), get("figure3"), get("unstable"));
+    assert_eq!((d.network.p_conn, paper.network.p_conn, fig3.network.p_conn), (0.05, 0.1, 0.1));
+    assert_eq!((d.network.xi, fig3.network.xi), (0.5, 1.0));
+    assert_eq!((paper.stp.tau_d_s, fig3.stp.tau_d_s), (0.2, 0.15));
+    assert_eq!((paper.input.background_hz, fig3.input.background_hz), (10.0, 5.0));
+    assert_eq!(d.protocol.recall.stimulus_hz, 50.0);
+    assert_eq!(paper.protocol.recall.duration_s, 172_800.0);
+    assert_eq!((unstable.plasticity.beta, unstable.plasticity.delta), (0.0, 0.0));
+    let mut u = unstable.clone();
+    u.plasticity.beta = d.plasticity.beta;
+    u.plasticity.delta = d.plasticity.delta;
+    u.name = d.name.clone();
+    u.description = d.description.clone();
+    assert_eq!(u, d, "the unstable control differs from the default only in beta and delta");
+}

@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::io::{atomic, mtx, preset, ras};
-use crate::sim::monitor::{RateMonitor, SpikeHash};
+use crate::io::{atomic, mtx, pat, preset, ras};
+use crate::sim::monitor::{AssemblyTracker, RateMonitor, SpikeHash};
 use crate::sim::network::Network;
 use crate::sim::params::{DT_MS, Params, PhaseName};
 
@@ -63,7 +63,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "default")]
     pub preset: String,
     /// Model seconds to time.
-    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
     pub seconds: f64,
     /// Worker threads (only 1 is implemented so far).
     #[arg(long, default_value_t = 1)]
@@ -169,6 +169,8 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
 
     let mut rates = RateMonitor::new(0.1);
     let mut hash = SpikeHash::default();
+    let mut tracker = AssemblyTracker::for_shapes();
+    let mut assemblies_set_at = None;
     let mut raster = if a.spikes {
         let path = a.out.join("e.ras");
         let f = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -191,6 +193,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             net.run(n, |net| {
                 rates.observe(net);
                 hash.observe(net);
+                tracker.observe(net);
                 if let Some((w, _)) = raster.as_mut() {
                     let t = net.time_s();
                     for &k in &net.e.spikes {
@@ -202,6 +205,13 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             });
             left -= n;
             done_s += n as f64 * DT_MS * 1e-3;
+            // Assembly columns of rates.csv follow the live membership, refreshed every 60 s.
+            let now = net.time_s();
+            if tracker.ready() && assemblies_set_at.is_none_or(|t0| now - t0 >= 60.0) {
+                let members = tracker.assemblies().into_iter().map(|p| p.indices).collect();
+                rates.set_assemblies(net.e.len(), members);
+                assemblies_set_at = Some(now);
+            }
             progress.show(phase.as_str(), done_s, total_s, started);
         }
     }
@@ -216,6 +226,10 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     }
 
     write_rates_csv(&a.out.join("rates.csv"), &rates)?;
+    let assemblies = if tracker.ready() { tracker.assemblies() } else { Vec::new() };
+    if !assemblies.is_empty() {
+        pat::write_pat(&a.out.join("assemblies.pat"), &assemblies)?;
+    }
     save_weights(&a.out, &net)?;
     let sim_s = net.time_s();
     let (e_all, i_all) = rates.mean_since(0.0);
@@ -240,6 +254,12 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             "ie": crate::sim::connectivity::Projection::mean(&net.ie.w),
         },
         "spike_hash": format!("{:016x}", hash.0),
+        "assemblies": assemblies.iter().map(|p| json!({
+            "name": p.name,
+            "size": p.len(),
+            "mean_member_rate_hz": p.values.iter().map(|&v| v as f64).sum::<f64>() / p.len().max(1) as f64,
+        })).collect::<Vec<_>>(),
+        "assembly_presentations": tracker.presentations(),
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
     let path = a.out.join("summary.json");

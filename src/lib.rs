@@ -3,6 +3,8 @@
 //! Layers (see README): [`sim`] is the pure model (no threads, no clocks, no UI); [`io`] reads
 //! and writes file formats; [`cli`] is the headless front end. Errors are [`Error`].
 
+pub mod app;
+pub mod bridge;
 pub mod cli;
 pub mod error;
 pub mod io;

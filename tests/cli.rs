@@ -90,7 +90,7 @@ fn bad_input_gives_one_clear_line() {
     assert_one_line_error(&engram(&["run", "--preset", broken.to_str().unwrap(), "--out", out]), "broken.toml:");
 
     assert_one_line_error(&engram(&["run", "--phase", "sleep", "--out", out]), "--phase sleep");
-    assert_one_line_error(&engram(&["run", "--seconds", "-1", "--out", out]), "--seconds -1");
+    assert_one_line_error(&engram(&["run", "--seconds", "-1", "--out", out]), "-1 seconds");
     assert_one_line_error(&engram(&["run", "--threads", "3", "--out", out]), "--threads 3");
 }
 

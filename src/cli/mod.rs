@@ -17,9 +17,30 @@ use crate::sim::params::{DT_MS, Params, PhaseName};
 
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about = "Watch memories form in a spiking neural network (Zenke et al. 2015)")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Without a subcommand: open the live window.
+    #[command(flatten)]
+    pub gui: GuiArgs,
+}
+
+/// Options of the window (used when no subcommand is given).
+#[derive(Args, Debug)]
+pub struct GuiArgs {
+    /// Built-in preset name or path to a preset TOML file.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Seed (overrides the preset's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Save a PNG screenshot of the window (after --quit-after seconds, default 5) and quit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Close the window after this many seconds of wall time.
+    #[arg(long, allow_negative_numbers = true)]
+    pub quit_after: Option<f64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,9 +94,17 @@ pub struct BenchArgs {
 /// Runs a parsed command line. Errors are returned for the caller to print once.
 pub fn main_with(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run(a) => run(&a).map(|_| ()),
-        Command::Bench(a) => bench(&a),
-        Command::Presets => {
+        None => {
+            let g = cli.gui;
+            if let Some(s) = g.quit_after {
+                check_seconds(s)?;
+            }
+            let params = load(&g.preset, g.seed)?;
+            crate::app::run_gui(params, crate::app::GuiOptions { screenshot: g.screenshot, quit_after_s: g.quit_after })
+        }
+        Some(Command::Run(a)) => run(&a).map(|_| ()),
+        Some(Command::Bench(a)) => bench(&a),
+        Some(Command::Presets) => {
             for (name, text) in preset::BUILTIN {
                 let p = preset::parse_preset(text, name)?;
                 println!("{name:10} {}", p.description);
@@ -96,7 +125,7 @@ fn check_threads(threads: usize) -> Result<()> {
 
 fn check_seconds(s: f64) -> Result<()> {
     if !s.is_finite() || s < 0.0 {
-        return Err(Error::Invalid(format!("--seconds {s}: must be a finite number ≥ 0")));
+        return Err(Error::Invalid(format!("{s} seconds: must be a finite number ≥ 0")));
     }
     Ok(())
 }

@@ -166,6 +166,13 @@ impl Input {
         self.next_onset = if self.patterns.is_empty() { u64::MAX } else { now + seconds_to_steps(phase.first_onset_s) };
     }
 
+    /// Ends the schedule: no further onsets; a stimulus on now runs to its end.
+    pub fn stop_schedule(&mut self) {
+        self.phase = None;
+        self.patterns.clear();
+        self.next_onset = u64::MAX;
+    }
+
     /// Shows `pixels` from step `now` for `duration_s`, interrupting any scheduled stimulus;
     /// the schedule resumes with an off interval afterwards.
     pub fn present(&mut self, name: String, pattern: Option<usize>, pixels: Vec<u32>, duration_s: f64, now: u64) {

@@ -11,6 +11,7 @@ pub mod pattern;
 pub mod plasticity;
 pub mod rng;
 pub mod shapes;
+pub mod views;
 
 pub use network::Network;
 pub use params::Params;

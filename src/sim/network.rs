@@ -250,7 +250,7 @@ impl Network {
         let c = StpConst::new(params.stp.u, params.stp.tau_d_s, params.stp.tau_f_s);
         self.stp_e.c = c;
         self.stp_in.c = c;
-        let stim = self.phase.map_or(0.0, |(ph, _)| params.protocol.phase(ph).stimulus_hz);
+        let stim = self.phase.map_or(self.input.stimulus_hz(), |(ph, _)| params.protocol.phase(ph).stimulus_hz);
         if params.input.background_hz != self.input.background_hz() || stim != self.input.stimulus_hz() {
             self.input.set_rates(params.input.background_hz, stim);
         }
@@ -290,6 +290,13 @@ impl Network {
         let patterns = Self::patterns_of(&phase.patterns);
         self.input.start_phase(&phase, patterns, self.t);
         self.phase = Some((name, self.t));
+    }
+
+    /// Stops the stimulus schedule: background input only, stimuli only when presented (at
+    /// the current stimulus rate). State carries over.
+    pub fn start_free(&mut self) {
+        self.input.stop_schedule();
+        self.phase = None;
     }
 
     /// Advances the network by one step of dt. The duty cycle (spec §11):

@@ -1,0 +1,339 @@
+//! Toolbar (run/pause, step, speed, reset with seed, phase, presets) and the parameter panel
+//! (mechanism toggles, live parameter edits with validation).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::bridge::{Command, Level, PhaseChoice, Speed, Status};
+use crate::io::{atomic, preset};
+use crate::sim::Params;
+use crate::sim::params::PhaseName;
+
+use super::AppState;
+
+/// Speeds offered in the toolbar.
+const SPEEDS: [(Speed, &str); 6] = [
+    (Speed::Max, "max"),
+    (Speed::Realtime(0.25), "0.25×"),
+    (Speed::Realtime(0.5), "0.5×"),
+    (Speed::Realtime(1.0), "1×"),
+    (Speed::Realtime(2.0), "2×"),
+    (Speed::Realtime(4.0), "4×"),
+];
+
+/// One editable number: its label, the preset field it maps to, and how to read/write it.
+struct Field {
+    label: &'static str,
+    /// Dotted preset path, used in messages.
+    path: &'static str,
+    get: fn(&Params, PhaseName) -> f64,
+    set: fn(&mut Params, PhaseName, f64),
+}
+
+/// The parameters that can be edited while the network runs. Stimulus and schedule fields
+/// edit the phase being run (init when free running).
+const FIELDS: [Field; 9] = [
+    Field {
+        label: "η learning rate",
+        path: "plasticity.eta",
+        get: |p, _| p.plasticity.eta,
+        set: |p, _, v| p.plasticity.eta = v,
+    },
+    Field {
+        label: "β heterosynaptic",
+        path: "plasticity.beta",
+        get: |p, _| p.plasticity.beta,
+        set: |p, _, v| p.plasticity.beta = v,
+    },
+    Field {
+        label: "δ transmitter-induced",
+        path: "plasticity.delta",
+        get: |p, _| p.plasticity.delta,
+        set: |p, _, v| p.plasticity.delta = v,
+    },
+    Field {
+        label: "background rate [Hz]",
+        path: "input.background_hz",
+        get: |p, _| p.input.background_hz,
+        set: |p, _, v| p.input.background_hz = v,
+    },
+    Field {
+        label: "stimulus rate [Hz]",
+        path: "protocol.<phase>.stimulus_hz",
+        get: |p, ph| p.protocol.phase(ph).stimulus_hz,
+        set: |p, ph, v| phase_mut(p, ph).stimulus_hz = v,
+    },
+    Field {
+        label: "T_on [s]",
+        path: "protocol.<phase>.t_on_s",
+        get: |p, ph| p.protocol.phase(ph).t_on_s,
+        set: |p, ph, v| phase_mut(p, ph).t_on_s = v,
+    },
+    Field {
+        label: "T_off [s]",
+        path: "protocol.<phase>.t_off_s",
+        get: |p, ph| p.protocol.phase(ph).t_off_s,
+        set: |p, ph, v| phase_mut(p, ph).t_off_s = v,
+    },
+    Field {
+        label: "inhibitory target [Hz]",
+        path: "inhibitory.target_rate_hz",
+        get: |p, _| p.inhibitory.target_rate_hz,
+        set: |p, _, v| p.inhibitory.target_rate_hz = v,
+    },
+    Field {
+        label: "η_I inhibitory rate",
+        path: "inhibitory.eta",
+        get: |p, _| p.inhibitory.eta,
+        set: |p, _, v| p.inhibitory.eta = v,
+    },
+];
+
+fn phase_mut(p: &mut Params, ph: PhaseName) -> &mut crate::sim::params::Phase {
+    match ph {
+        PhaseName::Init => &mut p.protocol.init,
+        PhaseName::Learn => &mut p.protocol.learn,
+        PhaseName::Recall => &mut p.protocol.recall,
+    }
+}
+
+pub struct ControlsState {
+    /// Parameters in force as last reported by the simulation (or as started).
+    pub current: Arc<Params>,
+    /// Text of each editable field.
+    pub texts: Vec<String>,
+    /// Validation message of the last edit, if refused here.
+    pub edit_error: Option<String>,
+    /// Seed for "Reset".
+    pub seed: u64,
+    pub running: bool,
+    pub speed: Speed,
+    pub phase: PhaseChoice,
+    /// Path of the preset file last opened or saved, if any.
+    pub preset_path: Option<std::path::PathBuf>,
+}
+
+impl ControlsState {
+    pub fn new(params: &Params) -> Self {
+        let current = Arc::new(params.clone());
+        let phase = PhaseChoice::Phase(PhaseName::Init);
+        ControlsState {
+            texts: field_texts(&current, phase),
+            current,
+            edit_error: None,
+            seed: params.seed,
+            running: true,
+            speed: Speed::Max,
+            phase,
+            preset_path: None,
+        }
+    }
+
+    /// Follows the simulation: parameters and run state as reported.
+    pub fn ingest(&mut self, status: &Status) {
+        self.running = status.running;
+        self.speed = status.speed;
+        if !Arc::ptr_eq(&self.current, &status.params) && *self.current != *status.params
+            || self.phase != status.phase
+        {
+            self.phase = status.phase;
+            self.current = status.params.clone();
+            self.texts = field_texts(&self.current, self.phase);
+        } else {
+            self.current = status.params.clone();
+        }
+    }
+
+    fn edited_phase(&self) -> PhaseName {
+        match self.phase {
+            PhaseChoice::Phase(p) => p,
+            PhaseChoice::Free => PhaseName::Init,
+        }
+    }
+
+    /// Parses and validates the edited fields into a new parameter set; the error names the
+    /// field.
+    pub fn parse_edits(&self) -> Result<Params, String> {
+        let ph = self.edited_phase();
+        let mut p = (*self.current).clone();
+        for (f, text) in FIELDS.iter().zip(&self.texts) {
+            let path = f.path.replace("<phase>", ph.as_str());
+            let v: f64 = text.trim().parse().map_err(|_| format!("`{path}`: `{}` is not a number", text.trim()))?;
+            (f.set)(&mut p, ph, v);
+        }
+        p.validate().map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+}
+
+fn field_texts(p: &Params, phase: PhaseChoice) -> Vec<String> {
+    let ph = match phase {
+        PhaseChoice::Phase(p) => p,
+        PhaseChoice::Free => PhaseName::Init,
+    };
+    FIELDS.iter().map(|f| format!("{}", (f.get)(p, ph))).collect()
+}
+
+/// The toolbar across the top of the window.
+pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.horizontal_wrapped(|ui| {
+        let c = &mut state.controls;
+        let (label, cmd) = if c.running { ("⏸ Pause", Command::Pause) } else { ("▶ Run", Command::Run) };
+        let toggle = ui.button(label).on_hover_text("Run or pause the simulation (Space)").clicked()
+            || ui.input(|i| i.key_pressed(egui::Key::Space)) && !ui.ctx().egui_wants_keyboard_input();
+        if toggle {
+            c.running = !c.running;
+            state.outbox.push(cmd);
+        }
+        let c = &mut state.controls;
+        if ui.add_enabled(!c.running, egui::Button::new("Step 10 ms")).clicked() {
+            state.outbox.push(Command::Step { ms: 10 });
+        }
+        ui.separator();
+        ui.label("Speed");
+        let c = &mut state.controls;
+        let current = SPEEDS.iter().find(|(s, _)| *s == c.speed).map_or("custom", |(_, l)| l);
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("speed").selected_text(current).show_ui(ui, |ui| {
+            for (s, l) in SPEEDS {
+                if ui.selectable_label(c.speed == s, l).clicked() {
+                    chosen = Some(s);
+                }
+            }
+        });
+        if let Some(s) = chosen {
+            c.speed = s;
+            state.outbox.push(Command::SetSpeed(s));
+        }
+        ui.separator();
+        ui.label("Phase");
+        let c = &mut state.controls;
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("phase").selected_text(c.phase.label()).show_ui(ui, |ui| {
+            for p in PhaseChoice::ALL {
+                if ui.selectable_label(c.phase == p, p.label()).clicked() {
+                    chosen = Some(p);
+                }
+            }
+        });
+        if let Some(p) = chosen {
+            c.phase = p;
+            c.texts = field_texts(&c.current, p);
+            state.outbox.push(Command::StartPhase(p));
+        }
+        ui.separator();
+        ui.label("Seed");
+        let c = &mut state.controls;
+        ui.add(egui::DragValue::new(&mut c.seed));
+        if ui.button("Reset").on_hover_text("Rebuild the network with this seed").clicked() {
+            let mut p = (*c.current).clone();
+            p.seed = c.seed;
+            state.outbox.push(Command::Reset(Box::new(p)));
+        }
+        ui.separator();
+        ui.label(format!("Preset: {}", state.controls.current.name));
+        if ui.button("Open preset…").clicked()
+            && let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).pick_file()
+        {
+            open_preset(state, &path);
+        }
+        if ui.button("Save preset…").clicked() {
+            let name = format!("{}.toml", state.controls.current.name);
+            if let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).set_file_name(name).save_file() {
+                save_preset(state, &path);
+            }
+        }
+    });
+}
+
+/// Loads a preset file and rebuilds the network from it; a bad file leaves everything as is.
+pub fn open_preset(state: &mut AppState, path: &std::path::Path) {
+    match preset::load_preset(&path.display().to_string()) {
+        Ok(p) => {
+            state.controls.seed = p.seed;
+            state.controls.preset_path = Some(path.to_path_buf());
+            state.set_ui_message(Level::Info, format!("opened {}", path.display()));
+            state.outbox.push(Command::Reset(Box::new(p)));
+        }
+        Err(e) => state.set_ui_message(Level::Error, e.to_string()),
+    }
+}
+
+/// Saves the parameters in force as a preset file (atomically: a failed save keeps the old file).
+pub fn save_preset(state: &mut AppState, path: &std::path::Path) {
+    let result = preset::to_toml(&state.controls.current)
+        .and_then(|text| atomic::atomic_write(path, |w| w.write_all(text.as_bytes())));
+    match result {
+        Ok(()) => {
+            state.controls.preset_path = Some(path.to_path_buf());
+            state.set_ui_message(Level::Info, format!("saved {}", path.display()));
+        }
+        Err(e) => state.set_ui_message(Level::Error, e.to_string()),
+    }
+}
+
+/// The parameter panel: mechanism switches and live edits.
+pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.heading("Mechanisms");
+    let c = &mut state.controls;
+    let mut m = c.current.mechanisms.clone();
+    let mut changed = false;
+    for (label, flag, hint) in [
+        ("all plasticity", &mut m.plasticity, "Every weight change and consolidation"),
+        ("triplet STDP", &mut m.stdp, "Triplet LTP and pair LTD (η)"),
+        ("heterosynaptic", &mut m.heterosynaptic, "Pull of w toward w̃ at high postsynaptic rates (β)"),
+        ("transmitter-induced", &mut m.transmitter, "Potentiation δ per presynaptic spike"),
+        ("consolidation", &mut m.consolidation, "Bistable drift of w̃ toward w, every 1.2 s"),
+        ("inhibitory plasticity", &mut m.inhibitory, "Globally modulated I→E rule"),
+        ("short-term plasticity", &mut m.stp, "Tsodyks–Markram depression/facilitation"),
+    ] {
+        changed |= ui.checkbox(flag, label).on_hover_text(hint).changed();
+    }
+    if changed {
+        let mut p = (*c.current).clone();
+        p.mechanisms = m;
+        c.current = Arc::new(p.clone());
+        state.outbox.push(Command::SetParams(Box::new(p)));
+    }
+    ui.separator();
+    ui.heading("Parameters");
+    let c = &mut state.controls;
+    let phase_note = match c.phase {
+        PhaseChoice::Phase(p) => format!("stimulus fields edit phase {}", p.as_str()),
+        PhaseChoice::Free => "stimulus fields edit phase init".into(),
+    };
+    ui.small(phase_note);
+    egui::Grid::new("params").num_columns(2).striped(true).show(ui, |ui| {
+        for (f, text) in FIELDS.iter().zip(c.texts.iter_mut()) {
+            let label = ui.label(f.label);
+            ui.add(egui::TextEdit::singleline(text).desired_width(90.0)).labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Apply").clicked() {
+            match c.parse_edits() {
+                Ok(p) => {
+                    c.edit_error = None;
+                    c.current = Arc::new(p.clone());
+                    state.outbox.push(Command::SetParams(Box::new(p)));
+                }
+                Err(e) => c.edit_error = Some(e),
+            }
+        }
+        let c = &mut state.controls;
+        if ui.button("Revert").clicked() {
+            c.texts = field_texts(&c.current, c.phase);
+            c.edit_error = None;
+        }
+    });
+    if let Some(e) = &state.controls.edit_error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+    ui.separator();
+    let p = &state.controls.current;
+    ui.small(format!(
+        "{} · rule {:?} · p = {} · ξ = {} · N_E = {}",
+        p.name, p.plasticity.rule, p.network.p_conn, p.network.xi, p.network.n_e
+    ));
+}

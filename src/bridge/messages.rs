@@ -1,0 +1,157 @@
+//! Plain data that crosses the thread boundary between the simulation and the UI.
+
+use std::sync::Arc;
+
+use crate::sim::Params;
+use crate::sim::monitor::RateBin;
+use crate::sim::params::PhaseName;
+use crate::sim::pattern::Pattern;
+
+/// How fast the simulation thread runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    /// As fast as the machine allows.
+    Max,
+    /// A multiple of real time (1.0 = one model second per wall second).
+    Realtime(f64),
+}
+
+/// A protocol phase, or free running (background input, stimuli only on request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhaseChoice {
+    Phase(PhaseName),
+    Free,
+}
+
+impl PhaseChoice {
+    pub const ALL: [PhaseChoice; 4] = [
+        PhaseChoice::Phase(PhaseName::Init),
+        PhaseChoice::Phase(PhaseName::Learn),
+        PhaseChoice::Phase(PhaseName::Recall),
+        PhaseChoice::Free,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PhaseChoice::Phase(p) => p.as_str(),
+            PhaseChoice::Free => "free",
+        }
+    }
+}
+
+/// What the UI asks of the simulation. Applied between 1 ms chunks, in order, and logged with
+/// the step at which it took effect.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Start or continue running.
+    Run,
+    /// Stop after the current chunk; the thread then sleeps until the next command.
+    Pause,
+    /// While paused, advance this many milliseconds of model time, then stay paused.
+    Step { ms: u32 },
+    SetSpeed(Speed),
+    /// Replace the live parameters (validated; sizes and connectivity cannot change here).
+    SetParams(Box<Params>),
+    /// Show a pattern to the input layer now for `duration_s`; with `fraction` < 1 only a
+    /// random subset of that share of its pixels (drawn from the seeded user stream).
+    Present { pattern: Pattern, duration_s: f64, fraction: f64 },
+    /// Switch the stimulus schedule to a protocol phase, or to free running.
+    StartPhase(PhaseChoice),
+    /// Rebuild the network from these parameters (new seed, new preset).
+    Reset(Box<Params>),
+    /// End the thread.
+    Shutdown,
+}
+
+impl Command {
+    /// Short description for the command log.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::Run => "run".into(),
+            Command::Pause => "pause".into(),
+            Command::Step { ms } => format!("step {ms} ms"),
+            Command::SetSpeed(Speed::Max) => "speed max".into(),
+            Command::SetSpeed(Speed::Realtime(x)) => format!("speed {x}x"),
+            Command::SetParams(p) => format!("set params ({})", p.name),
+            Command::Present { pattern, duration_s, fraction } => {
+                format!("present {} for {duration_s} s (fraction {fraction})", pattern.name)
+            }
+            Command::StartPhase(p) => format!("phase {}", p.label()),
+            Command::Reset(p) => format!("reset ({}, seed {})", p.name, p.seed),
+            Command::Shutdown => "shutdown".into(),
+        }
+    }
+}
+
+/// Severity of a status message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A message for the status bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The stimulus currently shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StimulusInfo {
+    pub name: String,
+    /// Input pixels on.
+    pub pixels: Arc<Vec<u32>>,
+    /// Onset and scheduled end [s of model time].
+    pub onset_s: f64,
+    pub offset_s: f64,
+}
+
+/// State of the simulation as of the end of a frame.
+#[derive(Clone, Debug)]
+pub struct Status {
+    /// Model time [s].
+    pub t_s: f64,
+    pub running: bool,
+    /// Measured speed over the last wall second, as a multiple of real time.
+    pub speed_x: f64,
+    pub speed: Speed,
+    pub phase: PhaseChoice,
+    /// Time since the phase started [s].
+    pub phase_elapsed_s: f64,
+    pub stimulus: Option<StimulusInfo>,
+    /// Population rates in the last complete 100 ms bin [Hz].
+    pub e_hz: f64,
+    pub i_hz: f64,
+    /// Frames the simulation could not deliver because the UI was behind.
+    pub dropped_frames: u64,
+    /// The latest warning or error (runaway network, refused edit), if any.
+    pub message: Option<Message>,
+    /// Parameters in force.
+    pub params: Arc<Params>,
+    /// Live assemblies (model-spec §10.1), members with their rate.
+    pub assemblies: Arc<Vec<Pattern>>,
+    /// Modulation G of the inhibitory rule.
+    pub inh_modulation: f64,
+}
+
+/// A batch of what happened since the previous frame, sent over the bounded stream channel.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// Model time at the start and end of the batch [s].
+    pub t_start_s: f64,
+    pub t_end_s: f64,
+    /// E spikes: (model time [s], neuron).
+    pub e_spikes: Vec<(f64, u32)>,
+    /// I spikes: (model time [s], neuron).
+    pub i_spikes: Vec<(f64, u32)>,
+    /// Spike count of every input unit during the batch.
+    pub input_counts: Vec<u16>,
+    /// 100 ms population/assembly rate bins completed during the batch.
+    pub rate_bins: Vec<RateBin>,
+    /// Stimulus spans that began during the batch: (name, onset [s], scheduled end [s]).
+    pub stimulus_spans: Vec<(String, f64, f64)>,
+    pub status: Status,
+}

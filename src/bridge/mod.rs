@@ -1,0 +1,129 @@
+//! The only place that spawns the simulation thread and owns channels.
+//!
+//! The thread "engram-sim" owns the [`Network`] exclusively. It steps in 1 ms chunks, applies
+//! commands between chunks (logging each with its step), streams [`Frame`]s over a bounded
+//! channel with `try_send` (a full channel drops the frame and counts it; the simulation never
+//! waits for the UI), and publishes weight snapshots latest-wins. While paused it blocks on the
+//! command channel; when ahead of the requested speed it waits with `recv_timeout`, so a command
+//! wakes it at once.
+
+pub mod messages;
+mod worker;
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+
+pub use messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
+
+use crate::error::{Error, Result};
+use crate::sim::Params;
+use crate::sim::views::WeightView;
+
+/// Tunables of the bridge (defaults suit the GUI; tests shrink them).
+#[derive(Clone, Debug)]
+pub struct BridgeOptions {
+    /// Capacity of the frame stream; when full, frames are dropped and counted.
+    pub frame_capacity: usize,
+    /// Wall-clock interval between frames [s].
+    pub frame_interval_s: f64,
+    /// Wall-clock interval between weight snapshots [s].
+    pub snapshot_interval_s: f64,
+    /// Side of the block matrices in snapshots.
+    pub snapshot_bins: usize,
+    /// A population rate above this in a 100 ms bin pauses the simulation [Hz].
+    pub runaway_hz: f64,
+    /// Start running immediately.
+    pub start_running: bool,
+    pub speed: Speed,
+    pub phase: PhaseChoice,
+}
+
+impl Default for BridgeOptions {
+    fn default() -> Self {
+        BridgeOptions {
+            frame_capacity: 64,
+            frame_interval_s: 1.0 / 30.0,
+            snapshot_interval_s: 0.5,
+            snapshot_bins: 128,
+            runaway_hz: 150.0,
+            start_running: true,
+            speed: Speed::Max,
+            phase: PhaseChoice::Phase(crate::sim::params::PhaseName::Init),
+        }
+    }
+}
+
+/// The UI's handle on the simulation thread. Dropping it shuts the thread down.
+pub struct SimHandle {
+    commands: Sender<Command>,
+    frames: Receiver<Frame>,
+    snapshots: Receiver<Arc<WeightView>>,
+    log: Receiver<(u64, String)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// Builds the network from `params` and starts the thread.
+    pub fn spawn(params: Params, opts: BridgeOptions) -> Result<Self> {
+        let net = crate::sim::Network::new(params)?;
+        let (cmd_tx, cmd_rx) = bounded(256);
+        let (frame_tx, frame_rx) = bounded(opts.frame_capacity.max(1));
+        let (snap_tx, snap_rx) = bounded(1);
+        let (log_tx, log_rx) = bounded(1024);
+        let evict = snap_rx.clone();
+        let thread = std::thread::Builder::new()
+            .name("engram-sim".into())
+            .spawn(move || worker::Worker::new(net, opts, cmd_rx, frame_tx, snap_tx, evict, log_tx).run())
+            .map_err(|e| Error::Invalid(format!("cannot start the simulation thread: {e}")))?;
+        Ok(SimHandle { commands: cmd_tx, frames: frame_rx, snapshots: snap_rx, log: log_rx, thread: Some(thread) })
+    }
+
+    /// Sends a command without blocking. Fails if the thread has ended or is 256 commands behind.
+    pub fn send(&self, cmd: Command) -> Result<()> {
+        self.commands.try_send(cmd).map_err(|e| match e {
+            TrySendError::Full(_) => Error::Invalid("the simulation is busy; command dropped".into()),
+            TrySendError::Disconnected(_) => Error::Invalid("the simulation thread has stopped".into()),
+        })
+    }
+
+    /// The frame stream (drain it with `try_recv` under a time budget).
+    pub fn frames(&self) -> &Receiver<Frame> {
+        &self.frames
+    }
+
+    /// The newest weight snapshot published since the last call, if any.
+    pub fn latest_snapshot(&self) -> Option<Arc<WeightView>> {
+        self.snapshots.try_iter().last()
+    }
+
+    /// Commands applied so far, with the step at which each took effect (oldest first).
+    pub fn drain_log(&self) -> Vec<(u64, String)> {
+        self.log.try_iter().collect()
+    }
+
+    /// True while the thread runs.
+    pub fn is_alive(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Asks the thread to stop and waits for it. Returns an error if it had panicked.
+    pub fn shutdown(mut self) -> Result<()> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        let _ = self.commands.try_send(Command::Shutdown);
+        match self.thread.take() {
+            Some(t) => t.join().map_err(|_| Error::Invalid("the simulation thread panicked".into())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}

@@ -1,0 +1,102 @@
+//! The simulation thread without a window: command order, dropping frames, runaway guard,
+//! refused edits, clean shutdown.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use engram::bridge::{BridgeOptions, Command, Frame, Level, PhaseChoice, SimHandle};
+
+fn opts(running: bool) -> BridgeOptions {
+    BridgeOptions { start_running: running, frame_interval_s: 0.0, snapshot_interval_s: 0.05, ..Default::default() }
+}
+
+/// Collects frames until `pred` holds for one (or the deadline passes).
+fn wait_for(h: &SimHandle, secs: f64, mut pred: impl FnMut(&Frame) -> bool) -> Option<Frame> {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    while Instant::now() < deadline {
+        if let Ok(f) = h.frames().recv_timeout(Duration::from_millis(50))
+            && pred(&f)
+        {
+            return Some(f);
+        }
+    }
+    None
+}
+
+#[test]
+fn commands_apply_in_order_at_chunk_boundaries() {
+    let h = SimHandle::spawn(common::small_params(1), opts(false)).unwrap();
+    let shape = engram::sim::shapes::shapes()[0].clone();
+    h.send(Command::Step { ms: 5 }).unwrap();
+    h.send(Command::Present { pattern: shape, duration_s: 0.01, fraction: 0.5 }).unwrap();
+    h.send(Command::Step { ms: 3 }).unwrap();
+    // 8 ms of model time in total, then paused again.
+    let f = wait_for(&h, 20.0, |f| !f.status.running && (f.status.t_s - 0.008).abs() < 1e-9);
+    assert!(f.is_some(), "did not reach 8 ms paused");
+    let log = h.drain_log();
+    let names: Vec<&str> = log.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(names, ["step 5 ms", "present circle for 0.01 s (fraction 0.5)", "step 3 ms"]);
+    assert!(log.iter().all(|(step, _)| step % 10 == 0), "not at 1 ms chunk boundaries: {log:?}");
+    assert!(log.windows(2).all(|w| w[0].0 <= w[1].0));
+    h.shutdown().unwrap();
+}
+
+#[test]
+fn a_full_stream_drops_and_counts_instead_of_blocking() {
+    let o = BridgeOptions { frame_capacity: 2, ..opts(true) };
+    let h = SimHandle::spawn(common::small_params(2), o).unwrap();
+    // Nobody reads frames for a while: the simulation must keep going.
+    std::thread::sleep(Duration::from_millis(1500));
+    let f = wait_for(&h, 10.0, |f| f.status.dropped_frames > 0).expect("frames were dropped and counted");
+    assert!(f.status.t_s > 0.02, "simulation stalled at {} s", f.status.t_s);
+    let start = f.status.t_s;
+    let later = wait_for(&h, 10.0, |f| f.status.t_s > start + 0.01);
+    assert!(later.is_some(), "simulation stopped advancing");
+    h.shutdown().unwrap();
+}
+
+#[test]
+fn runaway_network_pauses_with_a_message() {
+    let o = BridgeOptions { runaway_hz: 0.5, ..opts(true) };
+    let h = SimHandle::spawn(common::small_params(3), o).unwrap();
+    let f = wait_for(&h, 30.0, |f| !f.status.running && f.status.message.is_some()).expect("paused");
+    let m = f.status.message.unwrap();
+    assert_eq!(m.level, Level::Warning);
+    assert!(m.text.starts_with("paused:") && m.text.contains("population rate"), "{}", m.text);
+    h.shutdown().unwrap();
+}
+
+#[test]
+fn invalid_edit_is_refused_and_network_rebuilds() {
+    let h = SimHandle::spawn(common::small_params(4), opts(false)).unwrap();
+    let mut bad = common::small_params(4);
+    bad.plasticity.eta = f64::NAN;
+    h.send(Command::SetParams(Box::new(bad))).unwrap();
+    let f = wait_for(&h, 10.0, |f| f.status.message.is_some()).expect("a message");
+    let m = f.status.message.unwrap();
+    assert_eq!(m.level, Level::Warning);
+    assert!(m.text.contains("plasticity.eta"), "{}", m.text);
+    let mut good = common::small_params(4);
+    good.plasticity.beta = 0.01;
+    h.send(Command::SetParams(Box::new(good))).unwrap();
+    let f = wait_for(&h, 10.0, |f| f.status.params.plasticity.beta == 0.01).expect("edit applied");
+    assert_eq!(f.status.message.unwrap().level, Level::Info);
+    h.send(Command::StartPhase(PhaseChoice::Free)).unwrap();
+    h.send(Command::Reset(Box::new(common::small_params(9)))).unwrap();
+    let f = wait_for(&h, 10.0, |f| f.status.params.seed == 9).expect("rebuilt");
+    assert_eq!(f.status.phase, PhaseChoice::Free);
+    h.shutdown().unwrap();
+}
+
+#[test]
+fn shutdown_is_clean_while_running_and_while_paused() {
+    for running in [true, false] {
+        let h = SimHandle::spawn(common::small_params(5), opts(running)).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(h.is_alive());
+        let t0 = Instant::now();
+        h.shutdown().unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(5));
+    }
+}

@@ -1,7 +1,6 @@
 //! Toolbar (run/pause, step, speed, reset with seed, phase, presets) and the parameter panel
 //! (mechanism toggles, live parameter edits with validation).
 
-use std::io::Write;
 use std::sync::Arc;
 
 use crate::bridge::{Command, Level, PhaseChoice, Speed, Status};
@@ -133,8 +132,7 @@ impl ControlsState {
     pub fn ingest(&mut self, status: &Status) {
         self.running = status.running;
         self.speed = status.speed;
-        if !Arc::ptr_eq(&self.current, &status.params) && *self.current != *status.params
-            || self.phase != status.phase
+        if !Arc::ptr_eq(&self.current, &status.params) && *self.current != *status.params || self.phase != status.phase
         {
             self.phase = status.phase;
             self.current = status.params.clone();
@@ -178,7 +176,7 @@ fn field_texts(p: &Params, phase: PhaseChoice) -> Vec<String> {
 pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
     ui.horizontal_wrapped(|ui| {
         let c = &mut state.controls;
-        let (label, cmd) = if c.running { ("⏸ Pause", Command::Pause) } else { ("▶ Run", Command::Run) };
+        let (label, cmd) = if c.running { ("Pause", Command::Pause) } else { ("Run", Command::Run) };
         let toggle = ui.button(label).on_hover_text("Run or pause the simulation (Space)").clicked()
             || ui.input(|i| i.key_pressed(egui::Key::Space)) && !ui.ctx().egui_wants_keyboard_input();
         if toggle {
@@ -311,6 +309,7 @@ pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
         }
     });
     ui.horizontal(|ui| {
+        let c = &mut state.controls;
         if ui.button("Apply").clicked() {
             match c.parse_edits() {
                 Ok(p) => {

@@ -48,13 +48,19 @@ pub enum Command {
     /// Stop after the current chunk; the thread then sleeps until the next command.
     Pause,
     /// While paused, advance this many milliseconds of model time, then stay paused.
-    Step { ms: u32 },
+    Step {
+        ms: u32,
+    },
     SetSpeed(Speed),
     /// Replace the live parameters (validated; sizes and connectivity cannot change here).
     SetParams(Box<Params>),
     /// Show a pattern to the input layer now for `duration_s`; with `fraction` < 1 only a
     /// random subset of that share of its pixels (drawn from the seeded user stream).
-    Present { pattern: Pattern, duration_s: f64, fraction: f64 },
+    Present {
+        pattern: Pattern,
+        duration_s: f64,
+        fraction: f64,
+    },
     /// Switch the stimulus schedule to a protocol phase, or to free running.
     StartPhase(PhaseChoice),
     /// Rebuild the network from these parameters (new seed, new preset).

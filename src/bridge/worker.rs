@@ -277,9 +277,8 @@ impl Worker {
         if now.duration_since(self.last_frame).as_secs_f64() >= self.opts.frame_interval_s {
             self.send_frame(false);
         }
-        let due = self
-            .last_snapshot
-            .is_none_or(|t| now.duration_since(t).as_secs_f64() >= self.opts.snapshot_interval_s);
+        let due =
+            self.last_snapshot.is_none_or(|t| now.duration_since(t).as_secs_f64() >= self.opts.snapshot_interval_s);
         if due {
             self.last_snapshot = Some(now);
             if self.tracker.ready() {

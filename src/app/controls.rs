@@ -188,41 +188,49 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             state.outbox.push(Command::Step { ms: 10 });
         }
         ui.separator();
-        ui.label("Speed");
+        let label = ui.label("Speed");
         let c = &mut state.controls;
         let current = SPEEDS.iter().find(|(s, _)| *s == c.speed).map_or("custom", |(_, l)| l);
         let mut chosen = None;
-        egui::ComboBox::from_id_salt("speed").selected_text(current).show_ui(ui, |ui| {
-            for (s, l) in SPEEDS {
-                if ui.selectable_label(c.speed == s, l).clicked() {
-                    chosen = Some(s);
+        egui::ComboBox::from_id_salt("speed")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (s, l) in SPEEDS {
+                    if ui.selectable_label(c.speed == s, l).clicked() {
+                        chosen = Some(s);
+                    }
                 }
-            }
-        });
+            })
+            .response
+            .labelled_by(label.id);
         if let Some(s) = chosen {
             c.speed = s;
             state.outbox.push(Command::SetSpeed(s));
         }
         ui.separator();
-        ui.label("Phase");
+        let label = ui.label("Phase");
         let c = &mut state.controls;
         let mut chosen = None;
-        egui::ComboBox::from_id_salt("phase").selected_text(c.phase.label()).show_ui(ui, |ui| {
-            for p in PhaseChoice::ALL {
-                if ui.selectable_label(c.phase == p, p.label()).clicked() {
-                    chosen = Some(p);
+        egui::ComboBox::from_id_salt("phase")
+            .selected_text(c.phase.label())
+            .show_ui(ui, |ui| {
+                for p in PhaseChoice::ALL {
+                    if ui.selectable_label(c.phase == p, p.label()).clicked() {
+                        chosen = Some(p);
+                    }
                 }
-            }
-        });
+            })
+            .response
+            .labelled_by(label.id);
         if let Some(p) = chosen {
             c.phase = p;
             c.texts = field_texts(&c.current, p);
             state.outbox.push(Command::StartPhase(p));
         }
         ui.separator();
-        ui.label("Seed");
+        let label = ui.label("Seed");
         let c = &mut state.controls;
-        ui.add(egui::DragValue::new(&mut c.seed));
+        ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
         if ui.button("Reset").on_hover_text("Rebuild the network with this seed").clicked() {
             let mut p = (*c.current).clone();
             p.seed = c.seed;

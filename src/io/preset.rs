@@ -93,6 +93,13 @@ mod tests {
     }
 
     #[test]
+    fn oversized_network_is_refused_before_allocation() {
+        let text = BUILTIN[0].1.replace("n_e = 4096", "n_e = 65536").replace("p_conn = 0.05", "p_conn = 0.5");
+        let e = parse_preset(&text, "big.toml").unwrap_err().to_string();
+        assert!(e.contains("`network.p_conn`") && e.contains("exceed the limit"), "{e}");
+    }
+
+    #[test]
     fn syntax_error_and_unknown_field_give_line() {
         let text = BUILTIN[0].1.replace("eta = 1e-3", "eta = = 1e-3");
         let line = 1 + BUILTIN[0].1[..BUILTIN[0].1.find("eta = 1e-3").unwrap()].matches('\n').count();

@@ -14,6 +14,10 @@ pub const DT_MS: f64 = 0.1;
 /// Steps per second of model time.
 pub const STEPS_PER_SECOND: u64 = 10_000;
 
+/// Largest expected synapse count of one projection: keeps memory bounded (~1.6 GB) and every
+/// synapse index within u32.
+pub const MAX_SYNAPSES_PER_PROJECTION: f64 = 1e8;
+
 /// The excitatory plasticity rule (spec §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rule {
@@ -336,6 +340,17 @@ impl Params {
             c.range(f, v, 0.0, 100.0)?;
         }
         c.count("delay_steps", n.delay_steps, 1, 1000)?;
+        // Bound memory (and the u32 synapse indices) before anything is allocated.
+        let largest = n.n_e.max(n.n_i) as f64;
+        let expected = largest * largest * n.p_conn;
+        if expected > MAX_SYNAPSES_PER_PROJECTION {
+            return Err(Error::param(
+                "network.p_conn",
+                format!(
+                    "{expected:.3e} synapses in one projection exceed the limit of {MAX_SYNAPSES_PER_PROJECTION:.0e}"
+                ),
+            ));
+        }
         for (section, p) in [("neuron_e", &self.neuron_e), ("neuron_i", &self.neuron_i)] {
             let c = Check { section };
             for (f, v) in [

@@ -42,6 +42,8 @@ pub struct EngramApp {
     started: Instant,
     screenshot_requested: bool,
     screenshot_done: Arc<std::sync::atomic::AtomicBool>,
+    /// UI frames drawn since start (reported on exit).
+    frames_drawn: u64,
 }
 
 impl EngramApp {
@@ -62,6 +64,7 @@ impl EngramApp {
             started: Instant::now(),
             screenshot_requested: false,
             screenshot_done: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            frames_drawn: 0,
         }
     }
 
@@ -144,11 +147,24 @@ impl eframe::App for EngramApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         EngramApp::ui(self, ui);
         self.flush_outbox();
+        self.frames_drawn += 1;
     }
 }
 
 impl Drop for EngramApp {
     fn drop(&mut self) {
+        // One line for smoke tests and measurements: UI frame rate and simulation speed.
+        let wall = self.started.elapsed().as_secs_f64();
+        if let Some(s) = &self.state.status {
+            eprintln!(
+                "engram: {} frames in {wall:.1} s ({:.1} fps); model time {:.2} s ({:.2}x real time overall), dropped frames {}",
+                self.frames_drawn,
+                self.frames_drawn as f64 / wall.max(1e-9),
+                s.t_s,
+                s.t_s / wall.max(1e-9),
+                s.dropped_frames
+            );
+        }
         if let Some(sim) = self.sim.take() {
             let _ = sim.shutdown();
         }

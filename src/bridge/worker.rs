@@ -283,6 +283,9 @@ impl Worker {
             self.last_snapshot = Some(now);
             if self.tracker.ready() {
                 self.assemblies = Arc::new(self.tracker.assemblies());
+                // The per-assembly rate lines follow the live membership.
+                let members = self.assemblies.iter().map(|p| p.indices.clone()).collect();
+                self.rates.set_assemblies(self.net.e.len(), members);
             }
             let view = Arc::new(weight_view(&self.net, &self.assemblies, self.opts.snapshot_bins));
             // Latest wins: drop an unread snapshot, then offer the new one.

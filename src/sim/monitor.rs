@@ -57,6 +57,8 @@ pub struct RateMonitor {
     /// For each E neuron, the assemblies it belongs to (bit mask over at most 64 assemblies).
     member_mask: Vec<u64>,
     assembly_counts: Vec<u64>,
+    /// Membership waiting for the current bin to end.
+    pending: Option<(usize, Vec<Vec<u32>>)>,
     pub bins: Vec<RateBin>,
 }
 
@@ -69,12 +71,23 @@ impl RateMonitor {
             assemblies: Vec::new(),
             member_mask: Vec::new(),
             assembly_counts: Vec::new(),
+            pending: None,
             bins: Vec::new(),
         }
     }
 
     /// Sets the assemblies whose member rates are recorded from the next bin on (≤ 64).
+    ///
+    /// Takes effect at the next bin boundary, so no bin mixes two memberships.
     pub fn set_assemblies(&mut self, n_e: usize, assemblies: Vec<Vec<u32>>) {
+        if self.steps == 0 {
+            self.apply_assemblies(n_e, assemblies);
+        } else {
+            self.pending = Some((n_e, assemblies));
+        }
+    }
+
+    fn apply_assemblies(&mut self, n_e: usize, assemblies: Vec<Vec<u32>>) {
         self.member_mask = vec![0; n_e];
         for (a, members) in assemblies.iter().enumerate().take(64) {
             for &m in members {
@@ -115,6 +128,9 @@ impl RateMonitor {
             });
             self.counts = [0; 3];
             self.assembly_counts.iter_mut().for_each(|c| *c = 0);
+            if let Some((n_e, a)) = self.pending.take() {
+                self.apply_assemblies(n_e, a);
+            }
             self.steps = 0;
         }
     }

@@ -97,23 +97,8 @@ pub fn texture_row(i: usize, side: usize) -> usize {
     side - 1 - i / side
 }
 
-/// The colour scale: black through purple and orange to pale yellow ("inferno"-like), v in [0, 1].
-pub fn inferno(v: f32) -> Color32 {
-    const STOPS: [[f32; 3]; 6] = [
-        [0.0, 0.0, 4.0],
-        [40.0, 11.0, 84.0],
-        [120.0, 28.0, 109.0],
-        [200.0, 60.0, 70.0],
-        [248.0, 142.0, 10.0],
-        [252.0, 255.0, 164.0],
-    ];
-    let v = if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
-    let x = v * (STOPS.len() - 1) as f32;
-    let k = (x.floor() as usize).min(STOPS.len() - 2);
-    let f = x - k as f32;
-    let c = |j: usize| (STOPS[k][j] + (STOPS[k + 1][j] - STOPS[k][j]) * f).round() as u8;
-    Color32::from_rgb(c(0), c(1), c(2))
-}
+/// The colour scale of the input image.
+pub use super::colormap::inferno;
 
 /// The counts as an image (y up), colours scaled to [0, `scale_max`].
 fn counts_image(counts: &[f32], side: usize, scale_max: f32) -> egui::ColorImage {

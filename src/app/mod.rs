@@ -5,6 +5,7 @@
 //! `AppState::outbox`, which the app forwards to the simulation thread after the frame. This
 //! keeps every widget testable without a thread (egui_kittest tests read the outbox).
 
+pub mod colormap;
 pub mod controls;
 pub mod gallery;
 pub mod input_view;

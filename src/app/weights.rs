@@ -469,28 +469,7 @@ fn colorbar_image() -> ColorImage {
     ColorImage::new([1, 256], (0..256).map(|r| viridis(1.0 - r as f32 / 255.0)).collect())
 }
 
-/// Viridis (matplotlib's perceptually uniform colormap) at ten evenly spaced points, linearly
-/// interpolated; `t` is clamped to [0, 1] (NaN reads as 0).
-pub fn viridis(t: f32) -> Color32 {
-    const TABLE: [[u8; 3]; 10] = [
-        [0x44, 0x01, 0x54],
-        [0x48, 0x28, 0x78],
-        [0x3e, 0x4a, 0x89],
-        [0x31, 0x68, 0x8e],
-        [0x26, 0x82, 0x8e],
-        [0x1f, 0x9e, 0x89],
-        [0x35, 0xb7, 0x79],
-        [0x6d, 0xcd, 0x59],
-        [0xb4, 0xde, 0x2c],
-        [0xfd, 0xe7, 0x25],
-    ];
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    let x = t * (TABLE.len() - 1) as f32;
-    let k = (x as usize).min(TABLE.len() - 2);
-    let f = x - k as f32;
-    let mix = |c: usize| (TABLE[k][c] as f32 * (1.0 - f) + TABLE[k + 1][c] as f32 * f).round() as u8;
-    Color32::from_rgb(mix(0), mix(1), mix(2))
-}
+pub use super::colormap::viridis;
 
 fn luminance(c: Color32) -> f32 {
     (0.2126 * c.r() as f32 + 0.7152 * c.g() as f32 + 0.0722 * c.b() as f32) / 255.0

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use egui_kittest::{Harness, kittest::Queryable};
 use engram::app::{AppState, input_view, raster, rates};
-use engram::bridge::{Frame, PhaseChoice, Speed, Status, StimulusInfo};
+use engram::bridge::{Frame, StimulusInfo};
 use engram::io::preset;
 use engram::sim::monitor::RateBin;
 use engram::sim::views::WeightView;
@@ -19,31 +19,14 @@ fn params() -> Arc<Params> {
 /// An empty frame over [t0, t1] with a status at t1.
 fn frame(t0: f64, t1: f64) -> Frame {
     let p = params();
-    Frame {
-        t_start_s: t0,
-        t_end_s: t1,
-        e_spikes: Vec::new(),
-        i_spikes: Vec::new(),
-        input_counts: vec![0; p.network.input_side * p.network.input_side],
-        rate_bins: Vec::new(),
-        stimulus_spans: Vec::new(),
-        status: Status {
-            t_s: t1,
-            running: true,
-            speed_x: 1.0,
-            speed: Speed::Max,
-            phase: PhaseChoice::Free,
-            phase_elapsed_s: t1,
-            stimulus: None,
-            e_hz: 5.0,
-            i_hz: 10.0,
-            dropped_frames: 0,
-            message: None,
-            params: p,
-            assemblies: Arc::new(Vec::new()),
-            inh_modulation: 0.0,
-        },
-    }
+    let n_input = p.network.input_side * p.network.input_side;
+    let mut f = Frame::empty(t0, t1, n_input, p);
+    f.status.running = true;
+    f.status.speed_x = 1.0;
+    f.status.phase_elapsed_s = t1;
+    f.status.e_hz = 5.0;
+    f.status.i_hz = 10.0;
+    f
 }
 
 fn state() -> AppState {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use engram::app::{AppState, input_view, raster, rates};
-use engram::bridge::{Frame, PhaseChoice, Speed, Status, StimulusInfo};
+use engram::bridge::{Frame, StimulusInfo};
 use engram::io::preset;
 use engram::sim::Pattern;
 use engram::sim::monitor::RateBin;
@@ -22,40 +22,27 @@ fn frame(k: usize, params: &Arc<engram::sim::Params>, assemblies: &Arc<Vec<Patte
         (0..count).map(|j| (t0 + (j as f64 / count as f64) * 0.05, ((j * 7919 + salt * 104_729) % n) as u32)).collect()
     };
     let circle = engram::sim::shapes::shapes()[0].clone();
-    Frame {
-        t_start_s: t0,
-        t_end_s: t1,
-        e_spikes: spikes(4096, 4096, k),
-        i_spikes: spikes(1024, 1024, k + 1),
-        input_counts: (0..4096).map(|i| (i * 31 + k).is_multiple_of(7) as u16).collect(),
-        rate_bins: if k.is_multiple_of(2) {
-            vec![RateBin { t_s: t1, e_hz: 5.0, i_hz: 12.0, input_hz: 6.0, assemblies_hz: vec![20.0, 3.0, 4.0, 5.0] }]
-        } else {
-            Vec::new()
-        },
-        stimulus_spans: Vec::new(),
-        status: Status {
-            t_s: t1,
-            running: true,
-            speed_x: 1.0,
-            speed: Speed::Max,
-            phase: PhaseChoice::Free,
-            phase_elapsed_s: t1,
-            stimulus: Some(StimulusInfo {
-                name: circle.name.clone(),
-                pixels: Arc::new(circle.indices.clone()),
-                onset_s: t0,
-                offset_s: t0 + 1.0,
-            }),
-            e_hz: 5.0,
-            i_hz: 12.0,
-            dropped_frames: 0,
-            message: None,
-            params: params.clone(),
-            assemblies: assemblies.clone(),
-            inh_modulation: 0.0,
-        },
+    let mut f = Frame::empty(t0, t1, 4096, params.clone());
+    f.e_spikes = spikes(4096, 4096, k);
+    f.i_spikes = spikes(1024, 1024, k + 1);
+    f.input_counts = (0..4096).map(|i| (i * 31 + k).is_multiple_of(7) as u16).collect();
+    if k.is_multiple_of(2) {
+        f.rate_bins =
+            vec![RateBin { t_s: t1, e_hz: 5.0, i_hz: 12.0, input_hz: 6.0, assemblies_hz: vec![20.0, 3.0, 4.0, 5.0] }];
     }
+    f.status.running = true;
+    f.status.speed_x = 1.0;
+    f.status.phase_elapsed_s = t1;
+    f.status.stimulus = Some(StimulusInfo {
+        name: circle.name.clone(),
+        pixels: Arc::new(circle.indices.clone()),
+        onset_s: t0,
+        offset_s: t0 + 1.0,
+    });
+    f.status.e_hz = 5.0;
+    f.status.i_hz = 12.0;
+    f.status.assemblies = assemblies.clone();
+    f
 }
 
 #[test]

@@ -161,3 +161,35 @@ pub struct Frame {
     pub stimulus_spans: Vec<(String, f64, f64)>,
     pub status: Status,
 }
+
+impl Frame {
+    /// A frame with no events over [t_start_s, t_end_s] and a paused, free-running status at
+    /// its end. The simulation starts each batch from it; tests fill in what they need.
+    pub fn empty(t_start_s: f64, t_end_s: f64, n_input: usize, params: Arc<Params>) -> Self {
+        Frame {
+            t_start_s,
+            t_end_s,
+            e_spikes: Vec::new(),
+            i_spikes: Vec::new(),
+            input_counts: vec![0; n_input],
+            rate_bins: Vec::new(),
+            stimulus_spans: Vec::new(),
+            status: Status {
+                t_s: t_end_s,
+                running: false,
+                speed_x: 0.0,
+                speed: Speed::Max,
+                phase: PhaseChoice::Free,
+                phase_elapsed_s: 0.0,
+                stimulus: None,
+                e_hz: f64::NAN,
+                i_hz: f64::NAN,
+                dropped_frames: 0,
+                message: None,
+                params,
+                assemblies: Arc::new(Vec::new()),
+                inh_modulation: 0.0,
+            },
+        }
+    }
+}

@@ -36,6 +36,8 @@ pub(super) struct Worker {
     assemblies: Arc<Vec<Pattern>>,
     user_rng: Stream,
     frame: Frame,
+    /// Parameters in force, shared with every status instead of cloned per frame.
+    params: Arc<crate::sim::Params>,
     bins_sent: usize,
     dropped: u64,
     message: Option<Message>,
@@ -62,8 +64,10 @@ impl Worker {
     ) -> Self {
         let now = Instant::now();
         let user_rng = Stream::new(net.params().seed, StreamId::User);
+        let params = Arc::new(net.params().clone());
         let mut w = Worker {
-            frame: empty_frame(&net),
+            frame: empty_frame(&net, &params),
+            params,
             running: opts.start_running,
             pending_steps: 0,
             speed: opts.speed,
@@ -158,7 +162,10 @@ impl Worker {
                 self.reset_pace();
             }
             Command::SetParams(p) => match self.net.set_params(*p) {
-                Ok(()) => self.info("parameters updated"),
+                Ok(()) => {
+                    self.params = Arc::new(self.net.params().clone());
+                    self.info("parameters updated");
+                }
                 Err(e) => self.warn(Level::Warning, format!("edit refused: {e}")),
             },
             Command::Present { pattern, duration_s, fraction } => {
@@ -190,7 +197,8 @@ impl Worker {
                     self.bins_sent = 0;
                     self.tracker = AssemblyTracker::for_shapes();
                     self.assemblies = Arc::new(Vec::new());
-                    self.frame = empty_frame(&self.net);
+                    self.params = Arc::new(self.net.params().clone());
+                    self.frame = empty_frame(&self.net, &self.params);
                     self.last_snapshot = None;
                     self.start_phase(self.phase);
                     self.reset_pace();
@@ -307,7 +315,7 @@ impl Worker {
             self.speed_window = (now, self.net.t);
         }
         let status = self.status();
-        let mut frame = std::mem::replace(&mut self.frame, empty_frame(&self.net));
+        let mut frame = std::mem::replace(&mut self.frame, empty_frame(&self.net, &self.params));
         frame.t_end_s = self.net.time_s();
         frame.status = status;
         self.last_frame = now;
@@ -333,7 +341,7 @@ impl Worker {
             i_hz,
             dropped_frames: self.dropped,
             message: self.message.clone(),
-            params: Arc::new(self.net.params().clone()),
+            params: self.params.clone(),
             assemblies: self.assemblies.clone(),
             inh_modulation: self.net.inh_modulation(),
         }
@@ -367,30 +375,7 @@ fn stimulus_info(s: &crate::sim::input::Stimulus) -> StimulusInfo {
     }
 }
 
-fn empty_frame(net: &Network) -> Frame {
-    Frame {
-        t_start_s: net.time_s(),
-        t_end_s: net.time_s(),
-        e_spikes: Vec::new(),
-        i_spikes: Vec::new(),
-        input_counts: vec![0; net.input.len()],
-        rate_bins: Vec::new(),
-        stimulus_spans: Vec::new(),
-        status: Status {
-            t_s: net.time_s(),
-            running: false,
-            speed_x: 0.0,
-            speed: Speed::Max,
-            phase: PhaseChoice::Free,
-            phase_elapsed_s: 0.0,
-            stimulus: None,
-            e_hz: f64::NAN,
-            i_hz: f64::NAN,
-            dropped_frames: 0,
-            message: None,
-            params: Arc::new(net.params().clone()),
-            assemblies: Arc::new(Vec::new()),
-            inh_modulation: 0.0,
-        },
-    }
+/// A fresh batch starting now.
+fn empty_frame(net: &Network, params: &Arc<crate::sim::Params>) -> Frame {
+    Frame::empty(net.time_s(), net.time_s(), net.input.len(), params.clone())
 }

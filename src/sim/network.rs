@@ -169,8 +169,6 @@ pub struct Network {
     /// Phase being run, and the step at which it started.
     pub phase: Option<(PhaseName, u64)>,
     pub counts: SpikeCounts,
-    /// E spikes delivered in the last step (the n_t of spec §6).
-    delivered_e: usize,
 }
 
 /// Indices of the projections, for streams and reporting.
@@ -225,7 +223,6 @@ impl Network {
             h_global,
             phase: None,
             counts: SpikeCounts::default(),
-            delivered_e: 0,
             d,
             params,
         };
@@ -415,8 +412,9 @@ impl Network {
             d.cons.sweep(&self.ee.w, &mut self.ee.w_tilde);
             d.cons.sweep(&self.inp.w, &mut self.inp.w_tilde);
         }
-        self.delivered_e = self.delay_e.ids[arr_e].len();
-        self.h_global = self.h_global * d.decay_h + self.delivered_e as f64 * d.h_increment;
+        // n_t of spec §6: E spikes delivered in this step.
+        let delivered_e = self.delay_e.ids[arr_e].len();
+        self.h_global = self.h_global * d.decay_h + delivered_e as f64 * d.h_increment;
 
         // 5.
         self.t += 1;

@@ -91,7 +91,34 @@ fn bad_input_gives_one_clear_line() {
 
     assert_one_line_error(&engram(&["run", "--phase", "sleep", "--out", out]), "--phase sleep");
     assert_one_line_error(&engram(&["run", "--seconds", "-1", "--out", out]), "-1 seconds");
-    assert_one_line_error(&engram(&["run", "--threads", "3", "--out", out]), "--threads 3");
+    assert_one_line_error(&engram(&["run", "--threads", "0", "--out", out]), "--threads 0");
+    assert_one_line_error(&engram(&["run", "--threads", "65", "--out", out]), "--threads 65");
+}
+
+#[test]
+fn run_gives_the_same_spikes_on_one_and_two_threads() {
+    let dir = scratch_dir("cli_threads");
+    let preset = small_preset(&dir);
+    let hash = |threads: &str| {
+        let out = dir.join(format!("out{threads}"));
+        let o = engram(&[
+            "run",
+            "--preset",
+            &preset,
+            "--seconds",
+            "0.3",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(s["threads"].as_u64(), Some(threads.parse().unwrap()));
+        s["spike_hash"].as_str().unwrap().to_string()
+    };
+    assert_eq!(hash("1"), hash("2"));
 }
 
 #[test]

@@ -20,13 +20,15 @@ fn dense_net() -> Network {
 
 /// Sets E→E w and w̃ of every synapse j→i from functions of (j, i).
 fn set_ee(net: &mut Network, w: impl Fn(usize, usize) -> f32, wt: impl Fn(usize, usize) -> f32) {
+    let mut by_syn = vec![0.0; net.ee.len()];
     for j in 0..net.ee.n_pre {
         for s in net.ee.row(j) {
             let i = net.ee.post[s] as usize;
             net.ee.w[s] = w(j, i);
-            net.ee.w_tilde[s] = wt(j, i);
+            by_syn[s] = wt(j, i);
         }
     }
+    net.ee.set_w_tilde_by_synapse(&by_syn);
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -255,7 +257,7 @@ fn matches_a_brute_force_reference_on_random_weights() {
     };
 
     let triplets: Vec<(u32, u32, f32, f32)> =
-        net.ee.triplets(&net.ee.w).zip(&net.ee.w_tilde).map(|((j, i, w), &wt)| (j, i, w, wt)).collect();
+        net.ee.triplets(&net.ee.w).zip(&net.ee.w_tilde_by_synapse()).map(|((j, i, w), &wt)| (j, i, w, wt)).collect();
     // Blocks: block of position p is ⌊p·bins/n⌋, equivalently the block whose range holds p.
     for r in 0..bins {
         for c in 0..bins {

@@ -33,6 +33,8 @@ pub struct GuiOptions {
     pub screenshot: Option<std::path::PathBuf>,
     /// Close the window after this many seconds.
     pub quit_after_s: Option<f64>,
+    /// Compute threads of the simulation.
+    pub threads: usize,
 }
 
 /// The application: the simulation handle plus the UI state.
@@ -51,7 +53,7 @@ impl EngramApp {
     /// Starts the simulation thread on `params`.
     pub fn new(params: Params, opts: GuiOptions) -> Self {
         let mut state = AppState::new(&params);
-        let sim = match SimHandle::spawn(params, BridgeOptions::default()) {
+        let sim = match SimHandle::spawn(params, BridgeOptions { threads: opts.threads, ..BridgeOptions::default() }) {
             Ok(h) => Some(h),
             Err(e) => {
                 state.set_error(format!("cannot start the simulation: {e}"));

@@ -36,6 +36,8 @@ pub struct BridgeOptions {
     pub runaway_hz: f64,
     /// Start running immediately.
     pub start_running: bool,
+    /// Compute threads of the network (results do not depend on it).
+    pub threads: usize,
     pub speed: Speed,
     pub phase: PhaseChoice,
 }
@@ -49,6 +51,7 @@ impl Default for BridgeOptions {
             snapshot_bins: 128,
             runaway_hz: 150.0,
             start_running: true,
+            threads: 1,
             speed: Speed::Max,
             phase: PhaseChoice::Phase(crate::sim::params::PhaseName::Init),
         }
@@ -67,7 +70,8 @@ pub struct SimHandle {
 impl SimHandle {
     /// Builds the network from `params` and starts the thread.
     pub fn spawn(params: Params, opts: BridgeOptions) -> Result<Self> {
-        let net = crate::sim::Network::new(params)?;
+        let mut net = crate::sim::Network::new(params)?;
+        net.set_threads(opts.threads)?;
         let (cmd_tx, cmd_rx) = bounded(256);
         let (frame_tx, frame_rx) = bounded(opts.frame_capacity.max(1));
         let (snap_tx, snap_rx) = bounded(1);

@@ -14,8 +14,11 @@ use crate::sim::pattern::Pattern;
 use crate::sim::rng::{Stream, StreamId};
 use crate::sim::views::{WeightView, weight_view};
 
-/// Steps per chunk: commands are applied between chunks of 1 ms.
+/// Steps per chunk while stepping: commands are applied between chunks of 1 ms.
 const CHUNK_STEPS: u64 = 10;
+/// Steps per chunk while running: 5 ms, so that starting the compute threads (one broadcast
+/// per chunk) costs little; still a multiple of [`CHUNK_STEPS`].
+const RUN_CHUNK_STEPS: u64 = 5 * CHUNK_STEPS;
 
 pub(super) struct Worker {
     net: Network,
@@ -188,7 +191,10 @@ impl Worker {
                 }
             }
             Command::StartPhase(p) => self.start_phase(p),
-            Command::Reset(p) => match Network::new(*p) {
+            Command::Reset(p) => match Network::new(*p).and_then(|mut net| {
+                net.set_threads(self.opts.threads)?;
+                Ok(net)
+            }) {
                 Ok(net) => {
                     self.user_rng = Stream::new(net.params().seed, StreamId::User);
                     self.net = net;
@@ -232,7 +238,7 @@ impl Worker {
 
     /// Runs one 1 ms chunk and accumulates its output into the current frame.
     fn chunk(&mut self) {
-        let steps = if self.running { CHUNK_STEPS } else { self.pending_steps.min(CHUNK_STEPS) };
+        let steps = if self.running { RUN_CHUNK_STEPS } else { self.pending_steps.min(CHUNK_STEPS) };
         let frame = &mut self.frame;
         let (rates, tracker) = (&mut self.rates, &mut self.tracker);
         let mut onset = None;

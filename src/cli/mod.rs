@@ -41,6 +41,9 @@ pub struct GuiArgs {
     /// Close the window after this many seconds of wall time.
     #[arg(long, allow_negative_numbers = true)]
     pub quit_after: Option<f64>,
+    /// Compute threads (1–64; default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,9 +70,9 @@ pub struct RunArgs {
     /// Seed (overrides the preset's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (only 1 is implemented so far).
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Compute threads (1–64; default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Output directory (created if missing).
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
@@ -86,9 +89,9 @@ pub struct BenchArgs {
     /// Model seconds to time.
     #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
     pub seconds: f64,
-    /// Worker threads (only 1 is implemented so far).
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Compute threads (1–64; default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// Runs a parsed command line. Errors are returned for the caller to print once.
@@ -100,7 +103,14 @@ pub fn main_with(cli: Cli) -> Result<()> {
                 check_seconds(s)?;
             }
             let params = load(&g.preset, g.seed)?;
-            crate::app::run_gui(params, crate::app::GuiOptions { screenshot: g.screenshot, quit_after_s: g.quit_after })
+            crate::app::run_gui(
+                params,
+                crate::app::GuiOptions {
+                    screenshot: g.screenshot,
+                    quit_after_s: g.quit_after,
+                    threads: threads(g.threads)?,
+                },
+            )
         }
         Some(Command::Run(a)) => run(&a).map(|_| ()),
         Some(Command::Bench(a)) => bench(&a),
@@ -114,13 +124,13 @@ pub fn main_with(cli: Cli) -> Result<()> {
     }
 }
 
-fn check_threads(threads: usize) -> Result<()> {
-    if threads != 1 {
-        return Err(Error::Invalid(format!(
-            "--threads {threads}: only single-threaded simulation is implemented so far (use --threads 1)"
-        )));
+/// The thread count: the flag's value if given (1–64), else one per core.
+fn threads(flag: Option<usize>) -> Result<usize> {
+    match flag {
+        Some(t) if !(1..=64).contains(&t) => Err(Error::Invalid(format!("--threads {t}: expected 1 to 64"))),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get().min(64))),
     }
-    Ok(())
 }
 
 fn check_seconds(s: f64) -> Result<()> {
@@ -180,7 +190,7 @@ fn load(preset_arg: &str, seed: Option<u64>) -> Result<Params> {
 
 /// `engram run`.
 pub fn run(a: &RunArgs) -> Result<RunReport> {
-    check_threads(a.threads)?;
+    let threads = threads(a.threads)?;
     if let Some(s) = a.seconds {
         check_seconds(s)?;
     }
@@ -194,6 +204,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     let params = load(&a.preset, a.seed)?;
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let mut net = Network::new(params.clone())?;
+    net.set_threads(threads)?;
     let total_s: f64 = phases.iter().map(|&p| a.seconds.unwrap_or(params.protocol.phase(p).duration_s)).sum();
 
     let mut rates = RateMonitor::new(0.1);
@@ -270,7 +281,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         "sim_seconds": sim_s,
         "wall_seconds": wall,
         "realtime_factor": sim_s / wall.max(1e-9),
-        "threads": a.threads,
+        "threads": threads,
         "rate_e_hz": { "all": e_all, "last_10s": e_last },
         "rate_i_hz": { "all": i_all, "last_10s": i_last },
         "synapses": synapse_counts(&net),
@@ -335,7 +346,7 @@ fn save_weights(dir: &Path, net: &Network) -> Result<()> {
             &mtx::companion_path(&path),
             proj.n_pre,
             proj.n_post,
-            proj.triplets(&proj.w_tilde),
+            proj.triplets(&proj.w_tilde_by_synapse()),
             &format!("consolidated w at t = {t} s"),
         )?;
     }
@@ -352,11 +363,12 @@ pub fn peak_rss_mb() -> Option<f64> {
 
 /// `engram bench`: builds the network, runs the init phase for `seconds`, prints one JSON line.
 pub fn bench(a: &BenchArgs) -> Result<()> {
-    check_threads(a.threads)?;
+    let threads = threads(a.threads)?;
     check_seconds(a.seconds)?;
     let params = load(&a.preset, None)?;
     let t0 = Instant::now();
     let mut net = Network::new(params.clone())?;
+    net.set_threads(threads)?;
     let build_s = t0.elapsed().as_secs_f64();
     net.start_phase(PhaseName::Init);
     let steps = (a.seconds * 1e3 / DT_MS).round() as u64;
@@ -380,7 +392,7 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     let c = net.counts;
     let line = json!({
         "preset": params.name,
-        "threads": a.threads,
+        "threads": threads,
         "n_e": params.network.n_e,
         "synapses": synapse_counts(&net),
         "build_seconds": build_s,

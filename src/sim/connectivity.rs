@@ -17,7 +17,11 @@ pub struct Projection {
     pub post: Vec<u16>,
     /// Weight w of each synapse [g_L] (the fragile weight of plastic synapses).
     pub w: Vec<f32>,
-    /// Consolidated weight w̃ of each synapse [g_L]; empty unless the projection consolidates.
+    /// Consolidated weight w̃ [g_L], empty unless the projection consolidates. Stored in
+    /// *transposed* order — `w_tilde[k]` belongs to synapse `col_syn[k]` — because its hot reader
+    /// is the postsynaptic update, which walks one column: w̃ then streams instead of costing a
+    /// cache miss per synapse. The consolidation sweep gathers w instead (once per 1.2 s).
+    /// Use [`Projection::w_tilde_by_synapse`] for synapse (row) order.
     pub w_tilde: Vec<f32>,
     /// Transposed index (empty unless plastic): `col_ptr[i]..col_ptr[i+1]` index `col_syn` and
     /// `col_pre` for the synapses onto neuron i, ascending by presynaptic index.
@@ -141,6 +145,39 @@ impl Projection {
         if consolidate {
             self.w_tilde = vec![w_tilde0; self.w.len()];
         }
+    }
+
+    /// w̃ in synapse (row-major) order, parallel to `post` and `w` (for exports and views).
+    pub fn w_tilde_by_synapse(&self) -> Vec<f32> {
+        let mut out = vec![0.0; self.w_tilde.len()];
+        for (k, &wt) in self.w_tilde.iter().enumerate() {
+            out[self.col_syn[k] as usize] = wt;
+        }
+        out
+    }
+
+    /// Sets w̃ from values in synapse (row-major) order.
+    pub fn set_w_tilde_by_synapse(&mut self, values: &[f32]) {
+        assert_eq!(values.len(), self.col_syn.len(), "one w̃ per synapse");
+        self.w_tilde = self.col_syn.iter().map(|&s| values[s as usize]).collect();
+    }
+
+    /// Row splits for postsynaptic ranges starting at `starts` (ascending, `starts[0]` = 0):
+    /// `splits[j * (p + 1) + k]` is the first synapse of row j whose target is ≥ `starts[k]`,
+    /// and `splits[j * (p + 1) + p]` the row end, where p = `starts.len()`. Rows are sorted by
+    /// target, so partition k's share of row j is one contiguous range.
+    pub fn row_splits(&self, starts: &[usize]) -> Vec<u32> {
+        let p = starts.len();
+        let mut splits = Vec::with_capacity(self.n_pre * (p + 1));
+        for j in 0..self.n_pre {
+            let r = self.row(j);
+            let row = &self.post[r.clone()];
+            for &start in starts {
+                splits.push((r.start + row.partition_point(|&i| (i as usize) < start)) as u32);
+            }
+            splits.push(r.end as u32);
+        }
+        splits
     }
 
     /// Number of synapses.
@@ -267,6 +304,20 @@ mod tests {
         let mut proj = Projection::random(300, 200, 0.2, 0.1, false, &mut stream(5));
         proj.make_plastic(true, 0.0);
         assert_eq!(proj.w_tilde.len(), proj.len());
+        let by_syn: Vec<f32> = (0..proj.len()).map(|s| s as f32).collect();
+        proj.set_w_tilde_by_synapse(&by_syn);
+        for k in 0..proj.len() {
+            assert_eq!(proj.w_tilde[k], proj.col_syn[k] as f32);
+        }
+        assert_eq!(proj.w_tilde_by_synapse(), by_syn);
+        let splits = proj.row_splits(&[0, 50, 120]);
+        for j in 0..300 {
+            let sp = &splits[j * 4..j * 4 + 4];
+            assert_eq!((sp[0] as usize, sp[3] as usize), (proj.row(j).start, proj.row(j).end));
+            for (k, bounds) in [(0usize, 0..50usize), (1, 50..120), (2, 120..200)] {
+                assert!((sp[k]..sp[k + 1]).all(|s| bounds.contains(&(proj.post[s as usize] as usize))));
+            }
+        }
         for i in 0..200 {
             let r = proj.col_ptr[i] as usize..proj.col_ptr[i + 1] as usize;
             for k in r.clone() {

@@ -9,6 +9,7 @@ pub mod neuron;
 pub mod params;
 pub mod pattern;
 pub mod plasticity;
+pub mod pool;
 pub mod rng;
 pub mod shapes;
 pub mod views;

@@ -1,11 +1,15 @@
 //! The network: populations, projections, traces, and the step that advances them by dt.
 
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
 use super::connectivity::Projection;
 use super::input::Input;
-use super::neuron::Neurons;
+use super::neuron::{self, NeuronSlices, Neurons};
 use super::params::{DT_MS, NeuronDerived, Params, PatternSet, PhaseName, Rule, STEPS_PER_SECOND, decay};
 use super::pattern::Pattern;
 use super::plasticity::{self, Consolidation, Stp, StpConst};
+use super::pool::{Disjoint, Pool, SpinBarrier, split_even};
 use super::rng::{Stream, StreamId};
 use super::shapes;
 use crate::error::Result;
@@ -149,11 +153,11 @@ pub struct Network {
     delay_i: DelayLine,
     delay_in: DelayLine,
     /// Presynaptic trace of E neurons x_j (τ₊), incremented by arriving spikes.
-    pub x_e: Vec<f32>,
+    pub x_e: PreTrace,
     /// Presynaptic trace of input units (τ₊), incremented by arriving spikes.
-    pub x_in: Vec<f32>,
+    pub x_in: PreTrace,
     /// Presynaptic trace of I neurons for the inhibitory rule, incremented by arriving spikes.
-    pub x_i: Vec<f32>,
+    pub x_i: PreTrace,
     /// Fast postsynaptic trace y_i of E neurons (τ₋).
     pub y: Vec<f32>,
     /// Slow postsynaptic trace z_i of E neurons (τ_slow).
@@ -169,6 +173,75 @@ pub struct Network {
     /// Phase being run, and the step at which it started.
     pub phase: Option<(PhaseName, u64)>,
     pub counts: SpikeCounts,
+    /// Modulation G of the inhibitory rule for the current step (set at emission).
+    g_mod: f32,
+    /// How the neurons are split among compute threads, and the thread pool.
+    plan: Plan,
+}
+
+/// A presynaptic trace, double-buffered: during a step every partition reads `cur` (the values
+/// at the end of the previous step) while each advances its own range into `next`; the buffers
+/// swap between steps.
+#[derive(Clone, Debug)]
+pub struct PreTrace {
+    pub cur: Vec<f32>,
+    next: Vec<f32>,
+}
+
+impl PreTrace {
+    fn new(n: usize) -> Self {
+        PreTrace { cur: vec![0.0; n], next: vec![0.0; n] }
+    }
+}
+
+/// One compute thread's share of the network: contiguous ranges of E, I and input indices.
+/// The partition owns its neurons' state, their post traces, and every synapse onto them
+/// (the incoming slice of each projection), as Auryn's MPI ranks do; it also advances the
+/// presynaptic state (traces, STP) of its own E, I and input ranges.
+#[derive(Clone, Debug)]
+struct Part {
+    e: Range<usize>,
+    i: Range<usize>,
+    input: Range<usize>,
+    /// Spikes of this partition's E and I neurons in the current step (global indices).
+    spikes_e: Vec<u32>,
+    spikes_i: Vec<u32>,
+}
+
+/// The partition plan for a thread count: parts, row splits per projection, and the pool.
+#[derive(Clone, Debug)]
+struct Plan {
+    parts: Vec<Part>,
+    /// Row splits (see [`Projection::row_splits`]) of E→E, E→I, I→I, I→E, Input→E.
+    splits: [Vec<u32>; 5],
+    pool: Arc<Pool>,
+}
+
+impl Plan {
+    fn new(threads: usize, ne: usize, ni: usize, nin: usize, proj: [&Projection; 5]) -> Result<Self> {
+        let pool = Pool::new(threads).map_err(crate::Error::Invalid)?;
+        let (pe, pi, pin) = (split_even(ne, threads), split_even(ni, threads), split_even(nin, threads));
+        let parts: Vec<Part> = (0..threads)
+            .map(|k| Part {
+                e: pe[k].clone(),
+                i: pi[k].clone(),
+                input: pin[k].clone(),
+                spikes_e: Vec::new(),
+                spikes_i: Vec::new(),
+            })
+            .collect();
+        let starts_e: Vec<usize> = pe.iter().map(|r| r.start).collect();
+        let starts_i: Vec<usize> = pi.iter().map(|r| r.start).collect();
+        let [ee, ei, ii, ie, inp] = proj;
+        let splits = [
+            ee.row_splits(&starts_e),
+            ei.row_splits(&starts_i),
+            ii.row_splits(&starts_i),
+            ie.row_splits(&starts_e),
+            inp.row_splits(&starts_e),
+        ];
+        Ok(Plan { parts, splits, pool: Arc::new(pool) })
+    }
 }
 
 /// Indices of the projections, for streams and reporting.
@@ -203,19 +276,14 @@ impl Network {
             e: Neurons::new(ne, params.neuron_e.e_leak_mv as f32),
             i: Neurons::new(ni, params.neuron_i.e_leak_mv as f32),
             input: Input::new(nin, params.input.background_hz, params.seed),
-            ee,
-            ei,
-            ii,
-            ie,
-            inp,
             stp_e: Stp::new(ne, stp_c),
             stp_in: Stp::new(nin, stp_c),
             delay_e: DelayLine::new(delay),
             delay_i: DelayLine::new(delay),
             delay_in: DelayLine::new(delay),
-            x_e: vec![0.0; ne],
-            x_in: vec![0.0; nin],
-            x_i: vec![0.0; ni],
+            x_e: PreTrace::new(ne),
+            x_in: PreTrace::new(nin),
+            x_i: PreTrace::new(ni),
             y: vec![0.0; ne],
             z: vec![0.0; ne],
             h: vec![h0; ne],
@@ -223,11 +291,38 @@ impl Network {
             h_global,
             phase: None,
             counts: SpikeCounts::default(),
+            g_mod: 0.0,
+            plan: Plan::new(1, ne, ni, nin, [&ee, &ei, &ii, &ie, &inp])?,
+            ee,
+            ei,
+            ii,
+            ie,
+            inp,
             d,
             params,
         };
-        net.update_ltd();
+        let ltd = Disjoint::new(&mut net.ltd);
+        // SAFETY: single-threaded here.
+        unsafe { net.update_ltd(ltd, 0..ne) };
         Ok(net)
+    }
+
+    /// Number of compute threads [`Network::run`] uses.
+    pub fn threads(&self) -> usize {
+        self.plan.parts.len()
+    }
+
+    /// Splits the network among `threads` compute threads (≥ 1). Results do not depend on the
+    /// thread count: every sum over synapses runs in the same order for any partition (a
+    /// target's inputs arrive in spike-list order), every synapse is updated by one thread,
+    /// and every random number is drawn outside the partitions.
+    pub fn set_threads(&mut self, threads: usize) -> Result<()> {
+        if threads == 0 || threads > 64 {
+            return Err(crate::Error::Invalid(format!("threads = {threads}: expected 1 to 64")));
+        }
+        let (ne, ni, nin) = (self.e.len(), self.i.len(), self.input.len());
+        self.plan = Plan::new(threads, ne, ni, nin, [&self.ee, &self.ei, &self.ii, &self.ie, &self.inp])?;
+        Ok(())
     }
 
     pub fn params(&self) -> &Params {
@@ -252,7 +347,9 @@ impl Network {
             self.input.set_rates(params.input.background_hz, stim);
         }
         self.params = params;
-        self.update_ltd();
+        let (ltd, n) = (Disjoint::new(&mut self.ltd), self.e.len());
+        // SAFETY: single-threaded here.
+        unsafe { self.update_ltd(ltd, 0..n) };
         Ok(())
     }
 
@@ -296,7 +393,13 @@ impl Network {
         self.phase = None;
     }
 
-    /// Advances the network by one step of dt. The duty cycle (spec §11):
+    /// Advances the network by one step of dt (see [`Network::run`] for the duty cycle).
+    pub fn step(&mut self) {
+        self.run(1, |_| {});
+    }
+
+    /// Runs `steps` steps on [`Network::threads`] threads, calling `observe` after each (on one
+    /// thread, with the others waiting). One step is the duty cycle of spec §11:
     ///
     /// 1. **Neurons evolve** — E, then I (conductance decay, NMDA filter, θ decay, Euler step of
     ///    V, clip, threshold test → S_t), then the input layer draws its Poisson spikes and
@@ -315,17 +418,97 @@ impl Network {
     ///
     /// So a pre and a post spike in the same step do not pair, and a spike emitted at t moves
     /// the membrane from step t + delay + 1.
-    pub fn step(&mut self) {
-        let t = self.t;
-        let d = &self.d;
+    ///
+    /// With P threads, each partition (see [`Part`]) does 1 for its neurons, then after a
+    /// barrier one thread does the rest of 1 (input) and 2; after a second barrier every
+    /// partition does 3–4 for the synapses onto its neurons and for its own presynaptic state,
+    /// then 1 of the next step; one thread finishes 4–5 and observes, and so on: two barriers
+    /// per step. A partition's writes touch only its own indices, so no write races and no sum
+    /// depends on P.
+    pub fn run(&mut self, steps: u64, observe: impl FnMut(&Network) + Send) {
+        if steps == 0 {
+            return;
+        }
+        let pool = self.plan.pool.clone();
+        let observe = Mutex::new(observe);
+        let net_ptr = NetPtr(self);
+        // SAFETY: `self` is exclusively borrowed for the whole run; nothing is resized while
+        // the pointers live (spike lists and delay slots, which are, are touched only by the
+        // serial thread).
+        let w = unsafe { Writable::new(&mut *net_ptr.0) };
+        pool.run(|k, barrier: &SpinBarrier| {
+            let np = &net_ptr;
+            // SAFETY (whole closure): partition k writes only its own indices through `w`
+            // and reads through `&*np.0` only what no thread writes in the same phase;
+            // `&mut *np.0` is taken by thread 0 alone, between two barriers.
+            unsafe { (*np.0).part_evolve(&w, k) };
+            barrier.wait();
+            if k == 0 {
+                unsafe { (*np.0).emit(&w) };
+            }
+            barrier.wait();
+            for n in 0..steps {
+                let parity = (n % 2) as usize;
+                unsafe { (*np.0).part_step(&w, k, parity) };
+                if n + 1 < steps {
+                    unsafe { (*np.0).part_evolve(&w, k) };
+                }
+                barrier.wait();
+                if k == 0 {
+                    let net = unsafe { &mut *np.0 };
+                    net.finish_step();
+                    let mut f = observe.lock().unwrap_or_else(|e| e.into_inner());
+                    // The observer sees the traces of this step in `cur`: swap for it and back.
+                    net.swap_traces_if(parity == 0);
+                    (*f)(net);
+                    net.swap_traces_if(parity == 0);
+                    if n + 1 < steps {
+                        unsafe { net.emit(&w) };
+                    }
+                }
+                barrier.wait();
+            }
+        });
+        // After an odd number of steps the newest traces are in `next`.
+        self.swap_traces_if(steps % 2 == 1);
+    }
 
-        // 1. Neurons evolve.
-        self.e.evolve(&d.ne);
-        self.i.evolve(&d.ni);
+    fn swap_traces_if(&mut self, swap: bool) {
+        if swap {
+            for tr in [&mut self.x_e, &mut self.x_in, &mut self.x_i] {
+                std::mem::swap(&mut tr.cur, &mut tr.next);
+            }
+        }
+    }
+
+    /// Step part 1 for partition k: its E and I neurons evolve; spikes go to its lists.
+    unsafe fn part_evolve(&self, w: &Writable, k: usize) {
+        // SAFETY: partition k's neuron ranges and spike lists are its own.
+        let part = unsafe { w.parts.at(k) };
+        let d = &self.d;
+        part.spikes_e.clear();
+        part.spikes_i.clear();
+        unsafe {
+            neuron::evolve(w.e.range(part.e.clone()), part.e.start as u32, &d.ne, &mut part.spikes_e);
+            neuron::evolve(w.i.range(part.i.clone()), part.i.start as u32, &d.ni, &mut part.spikes_i);
+        }
+    }
+
+    /// Step parts 1 (input) and 2, on one thread: gathers the partitions' spikes, draws the
+    /// input, and sends every spike into its delay line with its STP efficacy.
+    unsafe fn emit(&mut self, w: &Writable) {
+        let t = self.t;
+        self.e.spikes.clear();
+        self.i.spikes.clear();
+        for k in 0..self.plan.parts.len() {
+            // SAFETY: single-threaded phase.
+            let part = unsafe { w.parts.at(k) };
+            self.e.spikes.extend_from_slice(&part.spikes_e);
+            self.i.spikes.extend_from_slice(&part.spikes_i);
+        }
         self.input.generate();
         self.input.advance_schedule(t);
-
-        // 2. Emission into the delay lines, with STP efficacies.
+        let stp_on = self.d.stp;
         for (line, spikes, stp) in [
             (&mut self.delay_e, &self.e.spikes, Some(&mut self.stp_e)),
             (&mut self.delay_i, &self.i.spikes, None),
@@ -337,114 +520,264 @@ impl Network {
             let eff = &mut line.eff[slot];
             eff.clear();
             match stp {
-                Some(stp) if d.stp => eff.extend(spikes.iter().map(|&j| stp.fire(j as usize))),
+                Some(stp) if stp_on => eff.extend(spikes.iter().map(|&j| stp.fire(j as usize))),
                 _ => eff.resize(spikes.len(), 1.0),
             }
         }
         self.counts.e += self.e.spikes.len() as u64;
         self.counts.i += self.i.spikes.len() as u64;
         self.counts.input += self.input.spikes.len() as u64;
-
-        // 3. Propagation and plasticity.
-        let g = plasticity::inh_modulation(d.eta_i, self.h_global, d.target_hz, self.e.len()) as f32;
-        let (arr_e, arr_i, arr_in) = (self.delay_e.arriving(t), self.delay_i.arriving(t), self.delay_in.arriving(t));
-        // E→E
-        exc_arrivals(&mut self.ee, &self.delay_e, arr_e, &mut self.e.g_ampa, &self.ltd, d);
-        exc_post_spikes(&mut self.ee, &self.e.spikes, &self.x_e, &self.y, &self.z, d);
-        // E→I
-        static_arrivals(&self.ei, &self.delay_e.ids[arr_e], Some(&self.delay_e.eff[arr_e]), &mut self.i.g_ampa);
-        // I→I
-        static_arrivals(&self.ii, &self.delay_i.ids[arr_i], None, &mut self.i.g_gaba);
-        // I→E
-        let ie = &mut self.ie;
-        for &j in &self.delay_i.ids[arr_i] {
-            for s in ie.row(j as usize) {
-                let post = ie.post[s] as usize;
-                self.e.g_gaba[post] += ie.w[s];
-                if d.inh_plastic {
-                    ie.w[s] = plasticity::inh_pre(ie.w[s], g, self.y[post], d.zeta);
-                }
-            }
-        }
-        if d.inh_plastic {
-            for &i in &self.e.spikes {
-                let i = i as usize;
-                for k in ie.col_ptr[i] as usize..ie.col_ptr[i + 1] as usize {
-                    let s = ie.col_syn[k] as usize;
-                    ie.w[s] = plasticity::inh_post(ie.w[s], g, self.x_i[ie.col_pre[k] as usize], d.w_max_i);
-                }
-            }
-        }
-        // Input→E
-        exc_arrivals(&mut self.inp, &self.delay_in, arr_in, &mut self.e.g_ampa, &self.ltd, d);
-        exc_post_spikes(&mut self.inp, &self.e.spikes, &self.x_in, &self.y, &self.z, d);
-
-        // 4. Traces and slow state.
-        for (trace, ids) in [
-            (&mut self.x_e, &self.delay_e.ids[arr_e]),
-            (&mut self.x_i, &self.delay_i.ids[arr_i]),
-            (&mut self.x_in, &self.delay_in.ids[arr_in]),
-        ] {
-            for &j in ids {
-                trace[j as usize] += 1.0;
-            }
-        }
-        for &i in &self.e.spikes {
-            let i = i as usize;
-            self.y[i] += 1.0;
-            self.z[i] += 1.0;
-            self.h[i] += 1.0;
-        }
-        scale(&mut self.x_e, d.decay_plus);
-        scale(&mut self.x_in, d.decay_plus);
-        scale(&mut self.x_i, d.decay_inh_pre);
-        scale(&mut self.y, d.decay_minus);
-        scale(&mut self.z, d.decay_slow);
-        let decay_hom = d.decay_hom;
-        self.h.iter_mut().for_each(|h| *h *= decay_hom);
-        self.update_ltd();
         let d = &self.d;
-        if d.stp {
-            self.stp_e.relax();
-            self.stp_in.relax();
-        }
-        if d.consolidate && t.is_multiple_of(d.cons_every) {
-            d.cons.sweep(&self.ee.w, &mut self.ee.w_tilde);
-            d.cons.sweep(&self.inp.w, &mut self.inp.w_tilde);
-        }
-        // n_t of spec §6: E spikes delivered in this step.
-        let delivered_e = self.delay_e.ids[arr_e].len();
-        self.h_global = self.h_global * d.decay_h + delivered_e as f64 * d.h_increment;
+        self.g_mod = plasticity::inh_modulation(d.eta_i, self.h_global, d.target_hz, self.e.len()) as f32;
+    }
 
-        // 5.
+    /// Step parts 3 and 4 for partition k: arrivals onto its neurons, postsynaptic updates of
+    /// its spiking neurons, its post traces, its range of presynaptic traces and STP, and the
+    /// consolidation of its incoming synapses. `parity` selects which trace buffer is current.
+    unsafe fn part_step(&self, w: &Writable, k: usize, parity: usize) {
+        let t = self.t;
+        let d = &self.d;
+        // SAFETY: partition k's own record.
+        let part: &Part = unsafe { w.parts.at(k) };
+        let sp = &self.plan.splits;
+        let pp = self.plan.parts.len() + 1;
+        let (arr_e, arr_i, arr_in) = (self.delay_e.arriving(t), self.delay_i.arriving(t), self.delay_in.arriving(t));
+        let (ids_e, eff_e) = (&self.delay_e.ids[arr_e], &self.delay_e.eff[arr_e]);
+        let ids_i = &self.delay_i.ids[arr_i];
+        let (ids_in, eff_in) = (&self.delay_in.ids[arr_in], &self.delay_in.eff[arr_in]);
+        // SAFETY: every `range`/`at` below is within partition k's neurons or synapses; the
+        // `cur` trace buffers are read-only in this phase.
+        unsafe {
+            let (x_e, x_i, x_in) = (w.x_e[parity].all(), w.x_i[parity].all(), w.x_in[parity].all());
+            let part_spikes = &part.spikes_e;
+            // The partition's own post traces and LTD factors, indexed by i − e0.
+            let (re, e0) = (part.e.clone(), part.e.start);
+            let (ltd, y, z) = (w.ltd.range(re.clone()), w.y.range(re.clone()), w.z.range(re.clone()));
+            // E→E
+            exc_arrivals(&self.ee, w.ee_w, &sp[0], pp, k, ids_e, eff_e, w.e.g_ampa, ltd, e0, d);
+            exc_post_spikes(&self.ee, w.ee_w, w.ee_wt, part_spikes, x_e, y, z, e0, d);
+            // E→I
+            static_arrivals(&self.ei, &sp[1], pp, k, ids_e, Some(eff_e), w.i.g_ampa);
+            // I→I
+            static_arrivals(&self.ii, &sp[2], pp, k, ids_i, None, w.i.g_gaba);
+            // I→E
+            let g = self.g_mod;
+            let ie = &self.ie;
+            for &j in ids_i {
+                let base = j as usize * pp;
+                for s in sp[3][base + k] as usize..sp[3][base + k + 1] as usize {
+                    let post = ie.post[s] as usize;
+                    let wi = w.ie_w.at(s);
+                    *w.e.g_gaba.at(post) += *wi;
+                    if d.inh_plastic {
+                        *wi = plasticity::inh_pre(*wi, g, y[post - e0], d.zeta);
+                    }
+                }
+            }
+            if d.inh_plastic {
+                for &i in part_spikes {
+                    let i = i as usize;
+                    for c in ie.col_ptr[i] as usize..ie.col_ptr[i + 1] as usize {
+                        let wi = w.ie_w.at(ie.col_syn[c] as usize);
+                        *wi = plasticity::inh_post(*wi, g, x_i[ie.col_pre[c] as usize], d.w_max_i);
+                    }
+                }
+            }
+            // Input→E
+            exc_arrivals(&self.inp, w.inp_w, &sp[4], pp, k, ids_in, eff_in, w.e.g_ampa, ltd, e0, d);
+            exc_post_spikes(&self.inp, w.inp_w, w.inp_wt, part_spikes, x_in, y, z, e0, d);
+
+            // 4. Presynaptic traces of the partition's own ranges, into `next`.
+            let next = 1 - parity;
+            for (trace, ids, r, f) in [
+                (&w.x_e, ids_e, &part.e, d.decay_plus),
+                (&w.x_i, ids_i, &part.i, d.decay_inh_pre),
+                (&w.x_in, ids_in, &part.input, d.decay_plus),
+            ] {
+                let cur = &trace[parity].all()[r.clone()];
+                let out = trace[next].range_mut(r.clone());
+                out.copy_from_slice(cur);
+                for &j in ids {
+                    let j = j as usize;
+                    if r.contains(&j) {
+                        out[j - r.start] += 1.0;
+                    }
+                }
+                scale(out, f);
+            }
+            // Postsynaptic traces.
+            let (y, z, h) = (w.y.range_mut(re.clone()), w.z.range_mut(re.clone()), w.h.range_mut(re.clone()));
+            for &i in part_spikes {
+                let i = i as usize - re.start;
+                y[i] += 1.0;
+                z[i] += 1.0;
+                h[i] += 1.0;
+            }
+            scale(y, d.decay_minus);
+            scale(z, d.decay_slow);
+            let decay_hom = d.decay_hom;
+            h.iter_mut().for_each(|h| *h *= decay_hom);
+            self.update_ltd(w.ltd, re.clone());
+            if d.stp {
+                relax(&self.stp_e.c, w.stp_e_x.range_mut(re.clone()), w.stp_e_u.range_mut(re.clone()));
+                let ri = part.input.clone();
+                relax(&self.stp_in.c, w.stp_in_x.range_mut(ri.clone()), w.stp_in_u.range_mut(ri));
+            }
+            if d.consolidate && t.is_multiple_of(d.cons_every) {
+                for (proj, pw, pwt) in [(&self.ee, w.ee_w, w.ee_wt), (&self.inp, w.inp_w, w.inp_wt)] {
+                    let cols = proj.col_ptr[re.start] as usize..proj.col_ptr[re.end] as usize;
+                    let wt = pwt.range_mut(cols.clone());
+                    for (c, wt) in cols.zip(wt) {
+                        *wt = d.cons.step(*pw.at(proj.col_syn[c] as usize), *wt);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Step parts 4 (global estimate) and 5, on one thread.
+    fn finish_step(&mut self) {
+        let d = &self.d;
+        // n_t of spec §6: E spikes delivered in this step.
+        let delivered_e = self.delay_e.ids[self.delay_e.arriving(self.t)].len();
+        self.h_global = self.h_global * d.decay_h + delivered_e as f64 * d.h_increment;
         self.t += 1;
     }
 
-    /// Recomputes the per-neuron LTD amplitude from y (and ν̄ for P11).
-    fn update_ltd(&mut self) {
+    /// Recomputes the LTD amplitude of E neurons `r` from y (and ν̄ for P11).
+    ///
+    /// # Safety
+    /// No other thread accesses `r` of `ltd`, `y` or `h` meanwhile.
+    unsafe fn update_ltd(&self, ltd: Disjoint<f32>, r: Range<usize>) {
         let b = self.d.b_ltd;
+        // SAFETY: by the caller's contract.
+        let l = unsafe { ltd.range_mut(r.clone()) };
+        let (y, h) = (&self.y[r.clone()], &self.h[r]);
         match self.d.rule {
             Rule::P10 => {
-                for (l, &y) in self.ltd.iter_mut().zip(&self.y) {
+                for (l, &y) in l.iter_mut().zip(y) {
                     *l = b * y;
                 }
             }
             Rule::P11 => {
                 let c = self.d.inv_tau_hom / self.d.kappa_hz;
-                for ((l, &y), &h) in self.ltd.iter_mut().zip(&self.y).zip(&self.h) {
+                for ((l, &y), &h) in l.iter_mut().zip(y).zip(h) {
                     let r = (h * c) as f32;
                     *l = b * y * r * r;
                 }
             }
         }
     }
+}
 
-    /// Runs `steps` steps, calling `observe` after each.
-    pub fn run(&mut self, steps: u64, mut observe: impl FnMut(&Network)) {
-        for _ in 0..steps {
-            self.step();
-            observe(self);
+/// The network, shared by the pool's threads for one [`Network::run`].
+struct NetPtr(*mut Network);
+// SAFETY: see `Network::run`: phases separated by barriers make every access exclusive.
+unsafe impl Sync for NetPtr {}
+unsafe impl Send for NetPtr {}
+
+/// Pointers to everything the partitions write during a run (see [`Disjoint`]).
+struct Writable {
+    e: NeuronPtrs,
+    i: NeuronPtrs,
+    ee_w: Disjoint<f32>,
+    ee_wt: Disjoint<f32>,
+    inp_w: Disjoint<f32>,
+    inp_wt: Disjoint<f32>,
+    ie_w: Disjoint<f32>,
+    y: Disjoint<f32>,
+    z: Disjoint<f32>,
+    h: Disjoint<f64>,
+    ltd: Disjoint<f32>,
+    /// Pre traces: [cur, next] at even steps of the run, swapped at odd ones.
+    x_e: [Disjoint<f32>; 2],
+    x_i: [Disjoint<f32>; 2],
+    x_in: [Disjoint<f32>; 2],
+    stp_e_x: Disjoint<f32>,
+    stp_e_u: Disjoint<f32>,
+    stp_in_x: Disjoint<f32>,
+    stp_in_u: Disjoint<f32>,
+    parts: Disjoint<Part>,
+}
+
+impl Writable {
+    /// # Safety
+    /// The pointers must not outlive `net`'s borrow, and `net`'s vectors must not be resized
+    /// while they are used.
+    unsafe fn new(net: &mut Network) -> Self {
+        let tr = |t: &mut PreTrace| [Disjoint::new(&mut t.cur), Disjoint::new(&mut t.next)];
+        Writable {
+            e: NeuronPtrs::new(&mut net.e),
+            i: NeuronPtrs::new(&mut net.i),
+            ee_w: Disjoint::new(&mut net.ee.w),
+            ee_wt: Disjoint::new(&mut net.ee.w_tilde),
+            inp_w: Disjoint::new(&mut net.inp.w),
+            inp_wt: Disjoint::new(&mut net.inp.w_tilde),
+            ie_w: Disjoint::new(&mut net.ie.w),
+            y: Disjoint::new(&mut net.y),
+            z: Disjoint::new(&mut net.z),
+            h: Disjoint::new(&mut net.h),
+            ltd: Disjoint::new(&mut net.ltd),
+            x_e: tr(&mut net.x_e),
+            x_i: tr(&mut net.x_i),
+            x_in: tr(&mut net.x_in),
+            stp_e_x: Disjoint::new(&mut net.stp_e.x),
+            stp_e_u: Disjoint::new(&mut net.stp_e.u),
+            stp_in_x: Disjoint::new(&mut net.stp_in.x),
+            stp_in_u: Disjoint::new(&mut net.stp_in.u),
+            parts: Disjoint::new(&mut net.plan.parts),
         }
+    }
+}
+
+/// [`Disjoint`] pointers to the state vectors of one population.
+struct NeuronPtrs {
+    v: Disjoint<f32>,
+    g_ampa: Disjoint<f32>,
+    g_nmda: Disjoint<f32>,
+    g_gaba: Disjoint<f32>,
+    g_a1: Disjoint<f32>,
+    g_a2: Disjoint<f32>,
+    theta: Disjoint<f32>,
+}
+
+impl NeuronPtrs {
+    fn new(n: &mut Neurons) -> Self {
+        NeuronPtrs {
+            v: Disjoint::new(&mut n.v),
+            g_ampa: Disjoint::new(&mut n.g_ampa),
+            g_nmda: Disjoint::new(&mut n.g_nmda),
+            g_gaba: Disjoint::new(&mut n.g_gaba),
+            g_a1: Disjoint::new(&mut n.g_a1),
+            g_a2: Disjoint::new(&mut n.g_a2),
+            theta: Disjoint::new(&mut n.theta),
+        }
+    }
+
+    /// # Safety
+    /// No other thread accesses neurons `r` meanwhile.
+    unsafe fn range(&self, r: Range<usize>) -> NeuronSlices<'_> {
+        // SAFETY: by the caller's contract.
+        unsafe {
+            NeuronSlices {
+                v: self.v.range_mut(r.clone()),
+                g_ampa: self.g_ampa.range_mut(r.clone()),
+                g_nmda: self.g_nmda.range_mut(r.clone()),
+                g_gaba: self.g_gaba.range_mut(r.clone()),
+                g_a1: self.g_a1.range_mut(r.clone()),
+                g_a2: self.g_a2.range_mut(r.clone()),
+                theta: self.theta.range_mut(r),
+            }
+        }
+    }
+}
+
+/// One step of STP relaxation (forward Euler, as the original): x → 1 with τ_d, u → U with τ_f.
+fn relax(c: &StpConst, x: &mut [f32], u: &mut [f32]) {
+    let StpConst { u0, kd, kf } = *c;
+    for (x, u) in x.iter_mut().zip(u.iter_mut()) {
+        *x += (1.0 - *x) * kd;
+        *u += (u0 - *u) * kf;
     }
 }
 
@@ -453,52 +786,106 @@ fn scale(v: &mut [f32], f: f32) {
     v.iter_mut().for_each(|x| *x *= f);
 }
 
-/// Arrivals on an excitatory plastic projection: conductance jump w·e, then the presynaptic
-/// update w ← max(0, w − ltd_i + δ) (spec §5.2).
-fn exc_arrivals(proj: &mut Projection, line: &DelayLine, slot: usize, g_ampa: &mut [f32], ltd: &[f32], d: &Derived) {
-    let plastic = d.exc_plastic;
-    for (&j, &e) in line.ids[slot].iter().zip(&line.eff[slot]) {
-        let r = proj.row(j as usize);
-        let (post, w) = (&proj.post[r.clone()], &mut proj.w[r]);
-        if plastic {
+/// Arrivals onto partition k on an excitatory plastic projection: conductance jump w·e, then
+/// the presynaptic update w ← max(0, w − ltd_i + δ) (spec §5.2).
+///
+/// # Safety
+/// Partition k's synapses and targets are accessed by no other thread meanwhile.
+#[expect(clippy::too_many_arguments, reason = "one projection's slice of one step, spelled out")]
+unsafe fn exc_arrivals(
+    proj: &Projection,
+    w: Disjoint<f32>,
+    splits: &[u32],
+    pp: usize,
+    k: usize,
+    ids: &[u32],
+    eff: &[f32],
+    g_ampa: Disjoint<f32>,
+    ltd: &[f32],
+    e0: usize,
+    d: &Derived,
+) {
+    for (&j, &e) in ids.iter().zip(eff) {
+        let base = j as usize * pp;
+        let r = splits[base + k] as usize..splits[base + k + 1] as usize;
+        if r.is_empty() {
+            continue;
+        }
+        // SAFETY: row j's share of partition k, and targets in partition k.
+        let (post, w) = (&proj.post[r.clone()], unsafe { w.range_mut(r) });
+        if d.exc_plastic {
             for (w, &i) in w.iter_mut().zip(post) {
                 let i = i as usize;
-                g_ampa[i] += *w * e;
-                *w = plasticity::exc_pre(*w, ltd[i], d.delta);
+                unsafe { *g_ampa.at(i) += *w * e };
+                *w = plasticity::exc_pre(*w, ltd[i - e0], d.delta);
             }
         } else {
             for (w, &i) in w.iter().zip(post) {
-                g_ampa[i as usize] += *w * e;
+                unsafe { *g_ampa.at(i as usize) += *w * e };
             }
         }
     }
 }
 
-/// Postsynaptic spikes on an excitatory plastic projection (spec §5.3):
+/// Postsynaptic spikes (of one partition) on an excitatory plastic projection (spec §5.3):
 /// w ← clip(w + A z_i x_j − β y_i³ (w − w̃), 0, w_max) for every incoming synapse.
-fn exc_post_spikes(proj: &mut Projection, spikes: &[u32], x_pre: &[f32], y: &[f32], z: &[f32], d: &Derived) {
+///
+/// # Safety
+/// The spiking neurons' incoming synapses are accessed by no other thread meanwhile.
+#[expect(clippy::too_many_arguments, reason = "one projection's slice of one step, spelled out")]
+unsafe fn exc_post_spikes(
+    proj: &Projection,
+    w: Disjoint<f32>,
+    w_tilde: Disjoint<f32>,
+    spikes: &[u32],
+    x_pre: &[f32],
+    y: &[f32],
+    z: &[f32],
+    e0: usize,
+    d: &Derived,
+) {
     if !d.exc_plastic {
         return;
     }
     for &i in spikes {
         let i = i as usize;
-        let az = d.a_ltp * z[i];
-        let het = d.beta * y[i] * y[i] * y[i];
-        for k in proj.col_ptr[i] as usize..proj.col_ptr[i + 1] as usize {
-            let s = proj.col_syn[k] as usize;
-            let ltp = az * x_pre[proj.col_pre[k] as usize];
-            proj.w[s] = plasticity::exc_post(proj.w[s], proj.w_tilde[s], ltp, het, d.w_max);
+        let (yi, zi) = (y[i - e0], z[i - e0]);
+        let az = d.a_ltp * zi;
+        let het = d.beta * yi * yi * yi;
+        let cols = proj.col_ptr[i] as usize..proj.col_ptr[i + 1] as usize;
+        // SAFETY: neuron i's column belongs to this partition.
+        let wt = unsafe { w_tilde.range_mut(cols.clone()) };
+        let (syn, pre) = (&proj.col_syn[cols.clone()], &proj.col_pre[cols]);
+        for ((&s, &j), &wt) in syn.iter().zip(pre).zip(wt.iter()) {
+            let ltp = az * x_pre[j as usize];
+            // SAFETY: synapse s targets neuron i.
+            let ws = unsafe { w.at(s as usize) };
+            *ws = plasticity::exc_post(*ws, wt, ltp, het, d.w_max);
         }
     }
 }
 
-/// Arrivals on a static projection: the target conductance gets w·e (e = 1 without STP).
-fn static_arrivals(proj: &Projection, ids: &[u32], eff: Option<&[f32]>, g: &mut [f32]) {
-    for (k, &j) in ids.iter().enumerate() {
-        let e = eff.map_or(1.0, |eff| eff[k]);
-        let r = proj.row(j as usize);
+/// Arrivals onto partition k on a static projection: the target conductance gets w·e (e = 1
+/// without STP).
+///
+/// # Safety
+/// Partition k's targets are accessed by no other thread meanwhile.
+unsafe fn static_arrivals(
+    proj: &Projection,
+    splits: &[u32],
+    pp: usize,
+    k: usize,
+    ids: &[u32],
+    eff: Option<&[f32]>,
+    g: Disjoint<f32>,
+) {
+    for (n, &j) in ids.iter().enumerate() {
+        let e = eff.map_or(1.0, |eff| eff[n]);
+        let base = j as usize * pp;
+        let r = splits[base + k] as usize..splits[base + k + 1] as usize;
         for (&w, &i) in proj.w[r.clone()].iter().zip(&proj.post[r]) {
-            g[i as usize] += w * e;
+            // SAFETY: targets of partition k.
+            unsafe { *g.at(i as usize) += w * e };
         }
     }
 }

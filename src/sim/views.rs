@@ -149,13 +149,9 @@ pub fn weight_view(net: &Network, assemblies: &[Pattern], bins: usize) -> Weight
         }
     }
     let has_wt = ee.w_tilde.len() == ee.w.len();
-    let zeros;
-    let w_tilde: &[f32] = if has_wt {
-        &ee.w_tilde
-    } else {
-        zeros = vec![0.0; ee.w.len()];
-        &zeros
-    };
+    // Row order, parallel to `ee.w` (w̃ is stored by column).
+    let w_tilde = if has_wt { ee.w_tilde_by_synapse() } else { vec![0.0; ee.w.len()] };
+    let w_tilde = &w_tilde[..];
     let pass = ee_pass(ee, w_tilde, &cell_of, &cells, &groups);
 
     // Blocks and groups from the cells.

@@ -53,7 +53,10 @@ impl EngramApp {
     /// Starts the simulation thread on `params`.
     pub fn new(params: Params, opts: GuiOptions) -> Self {
         let mut state = AppState::new(&params);
-        let sim = match SimHandle::spawn(params, BridgeOptions { threads: opts.threads, ..BridgeOptions::default() }) {
+        let sim = match SimHandle::spawn(
+            params,
+            BridgeOptions { threads: opts.threads, nice: 10, ..BridgeOptions::default() },
+        ) {
             Ok(h) => Some(h),
             Err(e) => {
                 state.set_error(format!("cannot start the simulation: {e}"));
@@ -178,6 +181,10 @@ impl Drop for EngramApp {
 pub fn run_gui(params: Params, opts: GuiOptions) -> crate::Result<()> {
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("Engram"),
+        renderer: match std::env::var("ENGRAM_RENDERER").as_deref() {
+            Ok("wgpu") => eframe::Renderer::Wgpu,
+            _ => eframe::Renderer::Glow,
+        },
         ..Default::default()
     };
     eframe::run_native("Engram", native, Box::new(move |_cc| Ok(Box::new(EngramApp::new(params, opts)))))

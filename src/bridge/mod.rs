@@ -38,6 +38,9 @@ pub struct BridgeOptions {
     pub start_running: bool,
     /// Compute threads of the network (results do not depend on it).
     pub threads: usize,
+    /// Nice value of the simulation threads (Linux; 0 = unchanged). The window sets it so that
+    /// drawing gets a core when it needs one and the simulation takes the rest.
+    pub nice: i32,
     pub speed: Speed,
     pub phase: PhaseChoice,
 }
@@ -52,6 +55,7 @@ impl Default for BridgeOptions {
             runaway_hz: 150.0,
             start_running: true,
             threads: 1,
+            nice: 0,
             speed: Speed::Max,
             phase: PhaseChoice::Phase(crate::sim::params::PhaseName::Init),
         }
@@ -71,7 +75,12 @@ impl SimHandle {
     /// Builds the network from `params` and starts the thread.
     pub fn spawn(params: Params, opts: BridgeOptions) -> Result<Self> {
         let mut net = crate::sim::Network::new(params)?;
-        net.set_threads(opts.threads)?;
+        // Checked here so a bad count is an error of `spawn`; the pool itself is started on the
+        // simulation thread below, so that its threads inherit that thread's priority.
+        net.set_threads(1)?;
+        if !(1..=64).contains(&opts.threads) {
+            return Err(Error::Invalid(format!("threads = {}: expected 1 to 64", opts.threads)));
+        }
         let (cmd_tx, cmd_rx) = bounded(256);
         let (frame_tx, frame_rx) = bounded(opts.frame_capacity.max(1));
         let (snap_tx, snap_rx) = bounded(1);
@@ -79,7 +88,16 @@ impl SimHandle {
         let evict = snap_rx.clone();
         let thread = std::thread::Builder::new()
             .name("engram-sim".into())
-            .spawn(move || worker::Worker::new(net, opts, cmd_rx, frame_tx, snap_tx, evict, log_tx).run())
+            .spawn(move || {
+                lower_priority(opts.nice);
+                let mut net = net;
+                let started = net.set_threads(opts.threads);
+                let mut w = worker::Worker::new(net, opts, cmd_rx, frame_tx, snap_tx, evict, log_tx);
+                if let Err(e) = started {
+                    w.warn(messages::Level::Warning, format!("running on one thread: {e}"));
+                }
+                w.run()
+            })
             .map_err(|e| Error::Invalid(format!("cannot start the simulation thread: {e}")))?;
         Ok(SimHandle { commands: cmd_tx, frames: frame_rx, snapshots: snap_rx, log: log_rx, thread: Some(thread) })
     }
@@ -130,4 +148,19 @@ impl Drop for SimHandle {
     fn drop(&mut self) {
         let _ = self.stop();
     }
+}
+
+/// Raises the calling thread's nice value by `nice` (Linux: nice values are per thread, and
+/// threads it starts later inherit it). Best effort: failure leaves the priority as it was.
+fn lower_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice != 0 {
+        // SAFETY: plain syscalls on the calling thread; no memory is passed.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }

@@ -220,7 +220,7 @@ impl Worker {
         self.message = Some(Message { level: Level::Info, text: text.into() });
     }
 
-    fn warn(&mut self, level: Level, text: String) {
+    pub(super) fn warn(&mut self, level: Level, text: String) {
         self.message = Some(Message { level, text });
     }
 

@@ -155,7 +155,7 @@ pub fn figures(a: &FiguresArgs) -> Result<()> {
     let recall = Csv::read(&a.dir.join("recall.csv"))?;
     let mut drew_recall = false;
     if let Some(r) = &recall {
-        drew_recall = recall_figure(&out.join("recall.png"), r)?;
+        drew_recall = recall_figure(&out.join("recall.png"), r, &names)?;
     }
     note("recall.png", drew_recall);
 
@@ -486,12 +486,13 @@ fn weight_time_figure(path: &Path, csv: &Csv) -> Result<bool> {
 }
 
 /// Recall rate per shape (cues cut from it that recalled its assembly) and the false-recall
-/// rate of the "other" cues, over the scored (complete) cues of recall.csv.
-fn recall_figure(path: &Path, csv: &Csv) -> Result<bool> {
+/// rate of the "other" cues, over the scored (complete) cues of recall.csv. Shapes in the order
+/// and colours of the assemblies (`names`), then any other parent in order of appearance.
+fn recall_figure(path: &Path, csv: &Csv, names: &[String]) -> Result<bool> {
     let (Some(cp), Some(cc), Some(cr)) = (csv.col("parent"), csv.col("complete"), csv.col("recalled")) else {
         return Ok(false);
     };
-    let mut groups: Vec<String> = Vec::new();
+    let mut groups: Vec<String> = names.to_vec();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for r in 0..csv.rows.len() {
         if csv.text(r, cc) != "1" {
@@ -516,6 +517,7 @@ fn recall_figure(path: &Path, csv: &Csv) -> Result<bool> {
         .iter()
         .enumerate()
         .filter_map(|(k, g)| {
+            // Shapes without a scored cue are left out (their bar would read as 0 %).
             let (n, hit) = counts.get(g)?;
             let col = if g == "other (false)" { RGBColor(0x7f, 0x7f, 0x7f) } else { assembly_color(k) };
             Some((format!("{g} (n={n})"), *hit as f64 / *n as f64, col))

@@ -40,3 +40,33 @@ fn profiles_differ_as_in_the_spec_table() {
     u.description = d.description.clone();
     assert_eq!(u, d, "the unstable control differs from the default only in beta and delta");
 }
+
+/// Each ablation preset is the default with exactly its mechanism switched off, the same
+/// network `--ablate NAME` gives; `small` keeps the default's in-degrees at a quarter size.
+#[test]
+fn ablation_presets_switch_one_mechanism_each() {
+    let d = preset::load_preset("default").unwrap();
+    for (name, ablation) in [
+        ("no_hetero", "hetero"),
+        ("no_transmitter", "transmitter"),
+        ("no_consolidation", "consolidation"),
+        ("no_inhibitory", "inhibitory"),
+    ] {
+        let mut p = preset::load_preset(name).unwrap();
+        let mut want = d.mechanisms.clone();
+        engram::sim::ablation::ablate(&mut want, ablation).unwrap();
+        assert_eq!(p.mechanisms, want, "{name}");
+        assert_ne!(p.mechanisms, d.mechanisms, "{name}");
+        p.name = d.name.clone();
+        p.description = d.description.clone();
+        p.mechanisms = d.mechanisms.clone();
+        assert_eq!(p, d, "{name} differs from the default only in its switch");
+    }
+    let s = preset::load_preset("small").unwrap();
+    let n = &s.network;
+    assert_eq!((n.n_e, n.n_i, n.input_side), (1024, 256, 32));
+    let in_degree = |p: &engram::sim::Params| p.network.p_conn * p.network.n_e as f64;
+    assert!((in_degree(&s) - in_degree(&d)).abs() < 1e-9);
+    // Total input drive per neuron ∝ ξ · r²: the same as the default's.
+    assert!((n.xi * n.rf_radius.powi(2) - d.network.xi * d.network.rf_radius.powi(2)).abs() < 1e-9);
+}

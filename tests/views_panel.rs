@@ -72,6 +72,7 @@ fn snapshot(assemblies: usize) -> WeightView {
         hist_wt: Histogram { lo: 0.0, hi: 1.0, counts: counts_t },
         receptive_fields,
         input_side: 64,
+        ..Default::default()
     }
 }
 

@@ -11,9 +11,15 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::io::{atomic, mtx, pat, preset, ras};
+use crate::sim::analysis::{RecallCriteria, RecallRecorder, weight_structure};
 use crate::sim::monitor::{AssemblyTracker, RateMonitor, SpikeHash};
 use crate::sim::network::Network;
 use crate::sim::params::{DT_MS, Params, PhaseName};
+use crate::sim::pattern::Pattern;
+use crate::sim::{ablation, shapes, views};
+
+mod figures;
+mod report;
 
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about = "Watch memories form in a spiking neural network (Zenke et al. 2015)")]
@@ -44,6 +50,10 @@ pub struct GuiArgs {
     /// Compute threads (1–64; default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Switch mechanisms off: comma-separated list of hetero, transmitter, consolidation,
+    /// inhibitory, stdp, stp, plasticity.
+    #[arg(long, value_name = "LIST")]
+    pub ablate: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -52,6 +62,8 @@ pub enum Command {
     Run(RunArgs),
     /// Time the full-size network and print one JSON line.
     Bench(BenchArgs),
+    /// Draw PNG figures from the output directory of `run`.
+    Figures(figures::FiguresArgs),
     /// List the built-in presets.
     Presets,
 }
@@ -79,6 +91,38 @@ pub struct RunArgs {
     /// Also write the E spike raster as `e.ras` (`time neuron` per line).
     #[arg(long)]
     pub spikes: bool,
+    /// Switch mechanisms off: comma-separated list of hetero, transmitter, consolidation,
+    /// inhibitory, stdp, stp, plasticity (the paper's controls).
+    #[arg(long, value_name = "LIST")]
+    pub ablate: Option<String>,
+    /// Recall criterion: an assembly must exceed this rate in the recall window [Hz].
+    #[arg(long, default_value_t = 10.0)]
+    pub recall_min_hz: f64,
+    /// Recall criterion: with other assemblies active, the recalled one must exceed each of them
+    /// by this factor.
+    #[arg(long, default_value_t = 2.0)]
+    pub recall_ratio: f64,
+    /// Interval of the assembly weight structure in weight_structure.csv [model s].
+    #[arg(long, default_value_t = 60.0)]
+    pub weight_every: f64,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        RunArgs {
+            preset: "default".into(),
+            seconds: None,
+            phase: "init".into(),
+            seed: None,
+            threads: None,
+            out: "out".into(),
+            spikes: false,
+            ablate: None,
+            recall_min_hz: 10.0,
+            recall_ratio: 2.0,
+            weight_every: 60.0,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -102,7 +146,10 @@ pub fn main_with(cli: Cli) -> Result<()> {
             if let Some(s) = g.quit_after {
                 check_seconds(s)?;
             }
-            let params = load(&g.preset, g.seed)?;
+            let mut params = load(&g.preset, g.seed)?;
+            if let Some(list) = &g.ablate {
+                ablation::ablate_list(&mut params.mechanisms, list)?;
+            }
             crate::app::run_gui(
                 params,
                 crate::app::GuiOptions {
@@ -114,6 +161,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
         }
         Some(Command::Run(a)) => run(&a).map(|_| ()),
         Some(Command::Bench(a)) => bench(&a),
+        Some(Command::Figures(a)) => figures::figures(&a),
         Some(Command::Presets) => {
             for (name, text) in preset::BUILTIN {
                 let p = preset::parse_preset(text, name)?;
@@ -201,7 +249,18 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
                 .ok_or_else(|| Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all")))?,
         ],
     };
-    let params = load(&a.preset, a.seed)?;
+    let mut params = load(&a.preset, a.seed)?;
+    if let Some(list) = &a.ablate {
+        ablation::ablate_list(&mut params.mechanisms, list)?;
+    }
+    let criteria = RecallCriteria { min_rate_hz: a.recall_min_hz, ratio: a.recall_ratio, ..Default::default() };
+    for (name, v) in
+        [("--recall-min-hz", a.recall_min_hz), ("--recall-ratio", a.recall_ratio), ("--weight-every", a.weight_every)]
+    {
+        if !v.is_finite() || v < 0.0 {
+            return Err(Error::Invalid(format!("{name} {v}: must be a finite number ≥ 0")));
+        }
+    }
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     let mut net = Network::new(params.clone())?;
     net.set_threads(threads)?;
@@ -211,6 +270,21 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     let mut hash = SpikeHash::default();
     let mut tracker = AssemblyTracker::for_shapes();
     let mut assemblies_set_at = None;
+    // Assemblies as derived at the end of phase 1 (spec §10.1): the recall read-out and the
+    // weight structure use these from then on.
+    let mut frozen: Option<Vec<Pattern>> = None;
+    let mut recorder: Option<RecallRecorder> = None;
+    // Input patterns of the Input→E weight structure: the shapes, if they fit the input grid.
+    let input_patterns: Vec<Pattern> =
+        if params.network.input_side == shapes::GRID { shapes::shapes() } else { Vec::new() };
+    let mut ws_csv = String::from(report::WEIGHT_STRUCTURE_HEADER);
+    let mut ws_last: Option<f64> = None;
+    let mut ws_end_of_init = None;
+    let current_assemblies = |tracker: &AssemblyTracker, frozen: &Option<Vec<Pattern>>| match frozen {
+        Some(f) => f.clone(),
+        None if tracker.ready() => tracker.assemblies(),
+        None => Vec::new(),
+    };
     let mut raster = if a.spikes {
         let path = a.out.join("e.ras");
         let f = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -225,6 +299,14 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     for &phase in &phases {
         let secs = a.seconds.unwrap_or(params.protocol.phase(phase).duration_s);
         net.start_phase(phase);
+        if phase == PhaseName::Recall {
+            match current_assemblies(&tracker, &frozen) {
+                asm if asm.is_empty() => eprintln!(
+                    "note: no assemblies known at the start of the recall phase (run --phase all): recall.csv is not written"
+                ),
+                asm => recorder = Some(RecallRecorder::new(&asm, net.e.len(), criteria.clone())),
+            }
+        }
         let steps = (secs * 1e3 / DT_MS).round() as u64;
         let chunk = 10_000;
         let mut left = steps;
@@ -234,6 +316,9 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
                 rates.observe(net);
                 hash.observe(net);
                 tracker.observe(net);
+                if let Some(r) = recorder.as_mut() {
+                    r.observe_step(net.t - 1, net.input.stimulus.as_ref(), &net.e.spikes);
+                }
                 if let Some((w, _)) = raster.as_mut() {
                     let t = net.time_s();
                     for &k in &net.e.spikes {
@@ -252,8 +337,24 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
                 rates.set_assemblies(net.e.len(), members);
                 assemblies_set_at = Some(now);
             }
+            let phase_ends = left == 0;
+            if (a.weight_every > 0.0 && ws_last.is_none_or(|t0| now - t0 >= a.weight_every - 1e-9)) || phase_ends {
+                let asm = current_assemblies(&tracker, &frozen);
+                let ws = weight_structure(&views::weight_view(&net, &asm, 1), &input_patterns);
+                report::weight_structure_rows(&mut ws_csv, &ws);
+                ws_last = Some(now);
+                if phase_ends && phase == PhaseName::Init {
+                    ws_end_of_init = Some(report::weight_structure_json(&ws));
+                }
+            }
             progress.show(phase.as_str(), done_s, total_s, started);
         }
+        if phase == PhaseName::Init && tracker.ready() {
+            frozen = Some(tracker.assemblies());
+        }
+    }
+    if let Some(r) = recorder.as_mut() {
+        r.finish();
     }
     progress.finish();
     let wall = started.elapsed().as_secs_f64();
@@ -266,7 +367,16 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     }
 
     write_rates_csv(&a.out.join("rates.csv"), &rates)?;
-    let assemblies = if tracker.ready() { tracker.assemblies() } else { Vec::new() };
+    let assemblies = current_assemblies(&tracker, &frozen);
+    atomic::atomic_write(&a.out.join("weight_structure.csv"), |w| w.write_all(ws_csv.as_bytes()))?;
+    let recall = match &recorder {
+        Some(r) => {
+            report::write_recall_csv(&a.out.join("recall.csv"), r.assembly_names(), &r.responses)?;
+            report::recall_summary(r.criteria(), r.assembly_names(), &r.responses)
+        }
+        None => serde_json::Value::Null,
+    };
+    let (assemblies_json, overlaps_json) = report::assemblies_json(&assemblies);
     if !assemblies.is_empty() {
         pat::write_pat(&a.out.join("assemblies.pat"), &assemblies)?;
     }
@@ -294,12 +404,13 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             "ie": crate::sim::connectivity::Projection::mean(&net.ie.w),
         },
         "spike_hash": format!("{:016x}", hash.0),
-        "assemblies": assemblies.iter().map(|p| json!({
-            "name": p.name,
-            "size": p.len(),
-            "mean_member_rate_hz": p.values.iter().map(|&v| v as f64).sum::<f64>() / p.len().max(1) as f64,
-        })).collect::<Vec<_>>(),
+        "ablations": a.ablate.as_deref().map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>()),
+        "mechanisms": serde_json::to_value(&params.mechanisms).map_err(|e| Error::Invalid(e.to_string()))?,
+        "assemblies": assemblies_json,
+        "assembly_overlaps": overlaps_json,
         "assembly_presentations": tracker.presentations(),
+        "weight_structure_end_of_init": ws_end_of_init,
+        "recall": recall,
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
     let path = a.out.join("summary.json");

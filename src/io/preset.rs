@@ -7,11 +7,16 @@ use crate::error::{Error, Result};
 use crate::sim::params::Params;
 
 /// The built-in presets: (name, TOML text). The first is the default.
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 9] = [
     ("default", include_str!("../../presets/default.toml")),
     ("paper", include_str!("../../presets/paper.toml")),
     ("figure3", include_str!("../../presets/figure3.toml")),
     ("unstable", include_str!("../../presets/unstable.toml")),
+    ("no_hetero", include_str!("../../presets/no_hetero.toml")),
+    ("no_transmitter", include_str!("../../presets/no_transmitter.toml")),
+    ("no_consolidation", include_str!("../../presets/no_consolidation.toml")),
+    ("no_inhibitory", include_str!("../../presets/no_inhibitory.toml")),
+    ("small", include_str!("../../presets/small.toml")),
 ];
 
 /// Names of the built-in presets, default first.

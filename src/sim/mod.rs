@@ -1,6 +1,8 @@
 //! The model: neurons, synapses, plasticity, input and the step that ties them together.
 //! Pure computation: no UI, no channels, no wall clock, no global RNG.
 
+pub mod ablation;
+pub mod analysis;
 pub mod connectivity;
 pub mod input;
 pub mod monitor;

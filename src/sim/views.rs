@@ -83,6 +83,8 @@ pub struct WeightView {
     pub group_w: Vec<f64>,
     /// The same for w̃ [g_L].
     pub group_wt: Vec<f64>,
+    /// Number of synapses behind each entry of `group_w` (same layout).
+    pub group_n: Vec<u64>,
     /// Histogram of all E→E w ([`HIST_BINS`] bins; range set by [`HIST_QUANTILE`], shared with
     /// `hist_wt` so the two compare bin for bin).
     pub hist_w: Histogram,
@@ -93,6 +95,10 @@ pub struct WeightView {
     /// (`input_side²` values, 0 where no member receives that pixel) [g_L]. Pixel i is at
     /// x = i % input_side, y = i / input_side (y up).
     pub receptive_fields: Vec<Vec<f32>>,
+    /// For each assembly, the number of Input→E synapses behind each value of
+    /// `receptive_fields` (same layout), so that means over several pixels can be weighted by
+    /// synapse (see [`super::analysis::weight_structure`]).
+    pub rf_synapses: Vec<Vec<u32>>,
     pub input_side: usize,
 }
 
@@ -168,9 +174,10 @@ pub fn weight_view(net: &Network, assemblies: &[Pattern], bins: usize) -> Weight
     }
     let (w_blocks, wt_blocks) = means_f32(&block_acc);
     let (group_w, group_wt) = means_f64(&group_acc);
+    let group_n = group_acc.iter().map(|a| a.n as u64).collect();
 
     let (hist_w, hist_wt) = histograms(&ee.w, if has_wt { &ee.w_tilde } else { &[] });
-    let receptive_fields = receptive_fields(&net.inp, &groups, assemblies.len());
+    let (receptive_fields, rf_synapses) = receptive_fields(&net.inp, &groups, assemblies.len());
 
     WeightView {
         t_s: net.time_s(),
@@ -182,9 +189,11 @@ pub fn weight_view(net: &Network, assemblies: &[Pattern], bins: usize) -> Weight
         wt_blocks,
         group_w,
         group_wt,
+        group_n,
         hist_w,
         hist_wt,
         receptive_fields,
+        rf_synapses,
         input_side: net.params().network.input_side,
     }
 }
@@ -368,10 +377,10 @@ fn merge_row(dst: &mut [Acc], src: &[Acc]) {
 }
 
 /// Mean Input→E w per (assembly, pixel) over the synapses from that pixel onto the assembly's
-/// members.
-fn receptive_fields(inp: &Projection, groups: &Groups, n_assemblies: usize) -> Vec<Vec<f32>> {
+/// members, and the number of those synapses.
+fn receptive_fields(inp: &Projection, groups: &Groups, n_assemblies: usize) -> (Vec<Vec<f32>>, Vec<Vec<u32>>) {
     if n_assemblies == 0 {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let n_pix = inp.n_pre;
     // Pixel-major so the writes of one row stay close together; slot `n_assemblies` of each
@@ -396,7 +405,7 @@ fn receptive_fields(inp: &Projection, groups: &Groups, n_assemblies: usize) -> V
             }
         }
     }
-    (0..n_assemblies)
+    let means = (0..n_assemblies)
         .map(|g| {
             (0..n_pix)
                 .map(|p| {
@@ -405,7 +414,9 @@ fn receptive_fields(inp: &Projection, groups: &Groups, n_assemblies: usize) -> V
                 })
                 .collect()
         })
-        .collect()
+        .collect();
+    let counts = (0..n_assemblies).map(|g| (0..n_pix).map(|p| count[p * stride + g]).collect()).collect();
+    (means, counts)
 }
 
 /// Fine histogram bin of a weight: width 1/[`FINE_PER_UNIT`] from 0; negative values (and

@@ -1,0 +1,155 @@
+//! The memory read-outs of `engram run`: `recall.csv`, `weight_structure.csv` and their parts
+//! of `summary.json`. The numbers come from [`crate::sim::analysis`]; this file only lays them
+//! out.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::error::Result;
+use crate::io::atomic;
+use crate::sim::analysis::{self, CueResponse, RecallCriteria, WeightStructure};
+use crate::sim::pattern::Pattern;
+
+/// Name of an optional assembly index, `none` for `None`.
+fn name_or_none(names: &[String], k: Option<usize>) -> &str {
+    k.and_then(|k| names.get(k)).map_or("none", |s| s.as_str())
+}
+
+/// `recall.csv`: one row per cue (spec §14.3). Columns: onset and offset [s], cue, parent
+/// assembly (or `none`), whether the recall window was observed in full, the rate of each
+/// assembly during the cue and in the recall window [Hz], the recalled assembly (or `none`),
+/// the delay-activity duration [s] (empty if not defined) and whether it was censored.
+pub fn write_recall_csv(path: &Path, names: &[String], responses: &[CueResponse]) -> Result<()> {
+    atomic::atomic_write(path, |w| {
+        write!(w, "t_s,offset_s,cue,parent,complete")?;
+        for n in names {
+            write!(w, ",{n}_cue_hz")?;
+        }
+        for n in names {
+            write!(w, ",{n}_window_hz")?;
+        }
+        writeln!(w, ",recalled,delay_s,delay_censored")?;
+        for r in responses {
+            write!(
+                w,
+                "{:.4},{:.4},{},{},{}",
+                r.onset_s,
+                r.offset_s,
+                r.name,
+                name_or_none(names, r.parent),
+                r.complete as u8
+            )?;
+            for x in r.cue_hz.iter().chain(&r.window_hz) {
+                write!(w, ",{x:.4}")?;
+            }
+            let delay = r.delay_s.map_or(String::new(), |d| format!("{d:.3}"));
+            writeln!(w, ",{},{delay},{}", name_or_none(names, r.recalled), r.delay_censored as u8)?;
+        }
+        Ok(())
+    })
+}
+
+/// The recall part of `summary.json`: the criteria, and per shape the number of scored cues,
+/// correct recalls, wrong-assembly recalls, the recall rate and the mean delay; for the cues of
+/// no shape the false recalls.
+pub fn recall_summary(criteria: &RecallCriteria, names: &[String], responses: &[CueResponse]) -> Value {
+    let (per, other) = analysis::tally(responses, names.len());
+    let per_shape: serde_json::Map<String, Value> = names
+        .iter()
+        .zip(&per)
+        .map(|(n, t)| {
+            (
+                n.clone(),
+                json!({
+                    "cues": t.cues, "recalled": t.recalled, "wrong_assembly": t.wrong,
+                    "recall_rate": t.rate(), "mean_delay_s": t.mean_delay_s,
+                }),
+            )
+        })
+        .collect();
+    let scored: usize = per.iter().map(|t| t.cues).sum::<usize>() + other.cues;
+    let correct: usize = per.iter().map(|t| t.recalled).sum();
+    let shape_cues: usize = per.iter().map(|t| t.cues).sum();
+    json!({
+        "criteria": {
+            "window_s": [criteria.window_start_s, criteria.window_end_s],
+            "min_rate_hz": criteria.min_rate_hz,
+            "ratio": criteria.ratio,
+            "bin_s": criteria.bin_s,
+            "delay_fraction": criteria.delay_fraction,
+            "horizon_s": criteria.horizon_s,
+            "rule": "recalled = the assembly with the highest window rate r_w if r_w > min_rate_hz and \
+                     (every other assembly <= min_rate_hz or r_w > ratio * every other)",
+        },
+        "cues": responses.len(),
+        "scored": scored,
+        "incomplete": responses.len() - scored,
+        "recall_rate": (shape_cues > 0).then(|| correct as f64 / shape_cues as f64),
+        "per_shape": per_shape,
+        "other": {
+            "cues": other.cues, "false_recalls": other.recalled,
+            "false_recall_rate": other.rate(), "mean_delay_s": other.mean_delay_s,
+        },
+    })
+}
+
+/// Appends the rows of one [`WeightStructure`] to a `weight_structure.csv` buffer (long
+/// format: `t_s,projection,from,to,mean_w,n_synapses`).
+pub fn weight_structure_rows(out: &mut String, ws: &WeightStructure) {
+    use std::fmt::Write as _;
+    let g = ws.groups.len();
+    for a in 0..g {
+        for b in 0..g {
+            let m = ws.ee_at(a, b);
+            let _ =
+                writeln!(out, "{:.1},ee,{},{},{:.6},{}", ws.t_s, ws.groups[a], ws.groups[b], m.mean_w, m.n_synapses);
+        }
+    }
+    for (p, from) in ws.input_from.iter().enumerate() {
+        for b in 0..ws.n_assemblies() {
+            let m = ws.input_at(p, b);
+            let _ = writeln!(out, "{:.1},input_e,{from},{},{:.6},{}", ws.t_s, ws.groups[b], m.mean_w, m.n_synapses);
+        }
+    }
+}
+
+pub const WEIGHT_STRUCTURE_HEADER: &str = "t_s,projection,from,to,mean_w,n_synapses\n";
+
+/// One weight structure as JSON matrices (rows = from).
+pub fn weight_structure_json(ws: &WeightStructure) -> Value {
+    let g = ws.groups.len();
+    let n = ws.n_assemblies();
+    let (within, between) = ws.within_between();
+    json!({
+        "t_s": ws.t_s,
+        "groups": ws.groups,
+        "ee_mean_w": (0..g).map(|a| (0..g).map(|b| ws.ee_at(a, b).mean_w).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "ee_n_synapses": (0..g).map(|a| (0..g).map(|b| ws.ee_at(a, b).n_synapses).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "ee_within_assembly_mean_w": within,
+        "ee_between_assembly_mean_w": between,
+        "input_from": ws.input_from,
+        "input_e_mean_w": (0..ws.input_from.len())
+            .map(|p| (0..n).map(|b| ws.input_at(p, b).mean_w).collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// `assemblies` of `summary.json`: name, size, mean member rate, and the pairwise overlaps.
+pub fn assemblies_json(assemblies: &[Pattern]) -> (Value, Value) {
+    let list = assemblies
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "size": p.len(),
+                "mean_member_rate_hz": p.values.iter().map(|&v| v as f64).sum::<f64>() / p.len().max(1) as f64,
+            })
+        })
+        .collect();
+    let overlaps = analysis::overlaps(assemblies)
+        .into_iter()
+        .map(|(a, b, n)| json!({ "a": assemblies[a].name, "b": assemblies[b].name, "shared": n }))
+        .collect();
+    (Value::Array(list), Value::Array(overlaps))
+}

@@ -303,6 +303,7 @@ impl Check<'_> {
             return Err(Error::param(format!("{}.{field}", self.section), "must be a finite number"));
         }
         if v < lo || v > hi {
+            let (v, lo, hi) = (short(v), short(lo), short(hi));
             return Err(Error::param(format!("{}.{field}", self.section), format!("{v} is outside [{lo}, {hi}]")));
         }
         Ok(())
@@ -322,6 +323,13 @@ impl Check<'_> {
         }
         Ok(())
     }
+}
+
+/// A number for an error message: as written (`0.05`, `1800`) unless that is long (`5e-324`
+/// prints 320 digits as a decimal), then in scientific notation.
+fn short(v: f64) -> String {
+    let plain = v.to_string();
+    if plain.len() <= 16 { plain } else { format!("{v:e}") }
 }
 
 impl Params {
@@ -516,5 +524,22 @@ impl PlasticityParams {
     /// Consolidation threshold w_b = (w_a + w_P)/2.
     pub fn w_b(&self) -> f64 {
         0.5 * (self.w_a + self.w_p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_messages_stay_short() {
+        // Found by tests/fuzz_parsers.rs: 5e-324 was printed as a 320-digit decimal.
+        let c = Check { section: "s" };
+        let e = c.range("f", 5e-324, 0.01, 1e6).unwrap_err().to_string();
+        assert_eq!(e, "invalid parameter `s.f`: 5e-324 is outside [0.01, 1000000]");
+        let e = c.range("f", -1e300, 0.0, 1e7).unwrap_err().to_string();
+        assert_eq!(e, "invalid parameter `s.f`: -1e300 is outside [0, 10000000]");
+        let e = c.count("n", 0, 2, 65_536).unwrap_err().to_string();
+        assert_eq!(e, "invalid parameter `s.n`: 0 is outside [2, 65536]");
     }
 }

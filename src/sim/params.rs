@@ -415,6 +415,9 @@ impl Params {
         if p.w_p <= p.w_a {
             return Err(Error::param("plasticity.w_p", "must be above w_a"));
         }
+        if !p.cubic_p().is_finite() {
+            return Err(Error::param("plasticity.w_p", "too small: the consolidation strength P would not be finite"));
+        }
         c.range("cubic_norm", p.cubic_norm, 0.0, 100.0)?;
         c.positive("kappa_hz", p.kappa_hz, 1000.0)?;
         c.range("tau_hom_s", p.tau_hom_s, 0.1, 1e7)?;
@@ -541,5 +544,19 @@ mod tests {
         assert_eq!(e, "invalid parameter `s.f`: -1e300 is outside [0, 10000000]");
         let e = c.count("n", 0, 2, 65_536).unwrap_err().to_string();
         assert_eq!(e, "invalid parameter `s.n`: 0 is outside [2, 65536]");
+    }
+
+    #[test]
+    fn tiny_w_p_whose_cubic_overflows_is_refused() {
+        // Found by tests/fuzz_parsers.rs: w_p = 1e-105 passed validation, but the cubic's
+        // normalisation divides by ~w_p³, which underflows to a subnormal: P = inf.
+        let mut p = crate::io::preset::default_params();
+        p.plasticity.w_a = 0.0;
+        p.plasticity.w_p = 1e-105;
+        assert!(p.plasticity.cubic_p().is_infinite());
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.starts_with("invalid parameter `plasticity.w_p`: too small"), "{e}");
+        p.plasticity.w_p = 1e-3;
+        p.validate().unwrap();
     }
 }

@@ -415,10 +415,11 @@ impl Params {
         if p.w_p <= p.w_a {
             return Err(Error::param("plasticity.w_p", "must be above w_a"));
         }
+        c.range("cubic_norm", p.cubic_norm, 0.0, 100.0)?;
+        // After cubic_norm's own check, so that a non-finite cubic_norm is blamed on itself.
         if !p.cubic_p().is_finite() {
             return Err(Error::param("plasticity.w_p", "too small: the consolidation strength P would not be finite"));
         }
-        c.range("cubic_norm", p.cubic_norm, 0.0, 100.0)?;
         c.positive("kappa_hz", p.kappa_hz, 1000.0)?;
         c.range("tau_hom_s", p.tau_hom_s, 0.1, 1e7)?;
         c.range("nu_bar_init_hz", p.nu_bar_init_hz, 0.0, 1000.0)?;

@@ -382,11 +382,11 @@ fn mutate(g: &mut Gen, seed: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
                 for (i, l) in lines.iter().enumerate() {
                     let reps = if i == k { 1 + times } else { 1 };
                     for _ in 0..reps {
+                        if out.len() > MAX_INPUT {
+                            break;
+                        }
                         out.extend_from_slice(l);
                         out.push(b'\n');
-                    }
-                    if out.len() > MAX_INPUT {
-                        break;
                     }
                 }
                 b = out;

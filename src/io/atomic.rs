@@ -152,6 +152,128 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn failed_rename_keeps_target_and_leaves_no_temp() {
+        // The target is a non-empty directory: everything up to the rename succeeds.
+        let dir = TestDir::new("atomic-rename");
+        let path = dir.0.join("out.txt");
+        fs::create_dir(&path).unwrap();
+        fs::write(path.join("inside"), "kept").unwrap();
+        let err = atomic_write(&path, |w| w.write_all(b"new content")).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert_eq!(fs::read_to_string(path.join("inside")).unwrap(), "kept");
+        assert_eq!(dir.entries(), ["out.txt"]);
+    }
+
+    /// What the child processes of the tests below do: environment variable → action.
+    const CHILD_ENV: &str = "ENGRAM_ATOMIC_TEST_CHILD";
+
+    /// Runs this test binary again, only `child_process_writer`, with `CHILD_ENV` set to `arg`;
+    /// `shell_prefix` (if any) runs first in `sh` (resource limits, signal dispositions).
+    #[cfg(unix)]
+    fn spawn_child(arg: &str, shell_prefix: Option<&str>) -> std::process::Child {
+        use std::process::{Command, Stdio};
+        let exe = std::env::current_exe().unwrap();
+        let test_args = ["io::atomic::tests::child_process_writer", "--exact", "--nocapture", "--test-threads=1"];
+        let mut cmd = match shell_prefix {
+            Some(prefix) => {
+                let mut c = Command::new("sh");
+                c.arg("-c").arg(format!("{prefix}; exec \"$0\" \"$@\"")).arg(&exe).args(test_args);
+                c
+            }
+            None => {
+                let mut c = Command::new(&exe);
+                c.args(test_args);
+                c
+            }
+        };
+        cmd.env(CHILD_ENV, arg).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+    }
+
+    /// Not a test of its own: the body of the child processes. `CHILD_ENV` is `slow:<dir>`
+    /// (write 1 MB, signal `<dir>/started`, then keep writing slowly until killed) or
+    /// `big:<dir>` (write 4 MB at once and report the outcome in `<dir>/outcome`).
+    #[test]
+    fn child_process_writer() {
+        let Ok(arg) = std::env::var(CHILD_ENV) else { return };
+        let (mode, dir) = arg.split_once(':').unwrap();
+        let dir = Path::new(dir);
+        let path = dir.join("out.txt");
+        match mode {
+            "slow" => {
+                let _ = atomic_write(&path, |w| {
+                    w.write_all(&vec![b'n'; 1 << 20])?;
+                    w.flush()?;
+                    fs::write(dir.join("started"), "")?;
+                    for _ in 0..3000 {
+                        w.write_all(&[b'n'; 4096])?;
+                        w.flush()?;
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    Ok(())
+                });
+            }
+            "big" => {
+                let result = atomic_write(&path, |w| w.write_all(&vec![b'n'; 4 << 20]));
+                let outcome = match result {
+                    Ok(()) => "ok".to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                // The limit applies to this small file too, which is well below it.
+                fs::write(dir.join("outcome"), outcome).unwrap();
+            }
+            _ => panic!("unknown child mode {mode}"),
+        }
+    }
+
+    /// A process killed in the middle of a save (SIGKILL: no destructor runs) leaves the previous
+    /// file intact. Its temporary file stays behind, hidden (`.out.txt.tmp.<pid>.<n>`) and
+    /// harmless: the next save neither reads nor collides with it.
+    #[cfg(unix)]
+    #[test]
+    fn process_killed_mid_save_keeps_previous_file() {
+        let dir = TestDir::new("atomic-kill");
+        let path = dir.0.join("out.txt");
+        fs::write(&path, "previous content").unwrap();
+        let mut child = spawn_child(&format!("slow:{}", dir.0.display()), None);
+        let started = std::time::Instant::now();
+        while !dir.0.join("started").exists() {
+            assert!(started.elapsed().as_secs() < 60, "child never started writing");
+            assert!(child.try_wait().unwrap().is_none(), "child exited early");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "previous content");
+        let temp_prefix = format!(".out.txt.tmp.{}.", child.id());
+        let leftovers: Vec<String> = dir.entries().into_iter().filter(|n| n != "out.txt" && n != "started").collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        assert!(leftovers[0].starts_with(&temp_prefix), "{leftovers:?}");
+        assert!(fs::metadata(dir.0.join(&leftovers[0])).unwrap().len() >= 1 << 20);
+        // The next save works and leaves the stale temporary file alone.
+        atomic_write(&path, |w| w.write_all(b"next")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "next");
+        assert_eq!(dir.entries().len(), 3);
+    }
+
+    /// A disk that fills up mid-save (a file-size limit makes `write` fail with EFBIG after
+    /// about 1 MB) gives an error, keeps the previous file and removes the temporary file.
+    #[cfg(unix)]
+    #[test]
+    fn disk_full_mid_save_keeps_previous_file() {
+        let dir = TestDir::new("atomic-full");
+        let path = dir.0.join("out.txt");
+        fs::write(&path, "previous content").unwrap();
+        // `ulimit -f` counts 512-byte blocks; SIGXFSZ ignored so that write returns the error.
+        let mut child = spawn_child(&format!("big:{}", dir.0.display()), Some("trap '' XFSZ; ulimit -f 2048"));
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status}");
+        let outcome = fs::read_to_string(dir.0.join("outcome")).unwrap();
+        assert!(outcome.starts_with("error: ") && outcome.contains("out.txt"), "{outcome}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "previous content");
+        assert_eq!(dir.entries(), ["out.txt", "outcome"]);
+    }
+
+    #[test]
     fn missing_directory_is_an_io_error() {
         let dir = TestDir::new("atomic-nodir");
         let path = dir.0.join("no/such/dir/out.txt");

@@ -27,21 +27,27 @@ pub struct Triplets {
 /// entries up front and let the vector grow with what the body really holds.
 const MAX_PREALLOC: usize = 1 << 20;
 
+/// Shortest entry line (`1 1` and its line break): the input's length bounds how many entries it
+/// can hold, so a small file with a large `nnz` reserves little.
+const MIN_ENTRY_BYTES: u64 = 4;
+
 /// Longest line [`read_mtx`] accepts, so a file without line breaks cannot exhaust memory.
 const MAX_LINE_BYTES: usize = 1 << 16;
 
 /// Parses the text of a MatrixMarket file that must be `expected_rows × expected_cols`.
 pub fn parse_mtx(text: &str, file: &str, expected_rows: usize, expected_cols: usize) -> Result<Triplets> {
-    parse_lines(&mut text.lines(), file, expected_rows, expected_cols)
+    parse_lines(&mut text.lines(), text.len() as u64, file, expected_rows, expected_cols)
 }
 
 /// Reads a MatrixMarket file line by line (never holding the whole text in memory); errors
 /// name the file as `path.display()`.
 pub fn read_mtx(path: &Path, expected_rows: usize, expected_cols: usize) -> Result<Triplets> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    // Only a hint for the reservation (0 for pipes and devices): reading never trusts it.
+    let byte_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let name = path.display().to_string();
     let mut lines = StreamLines { reader: BufReader::new(file), buf: Vec::new(), line_no: 0, path, name: &name };
-    parse_lines(&mut lines, &name, expected_rows, expected_cols)
+    parse_lines(&mut lines, byte_len, &name, expected_rows, expected_cols)
 }
 
 /// Writes a MatrixMarket `coordinate real general` file: banner, each line of `comment` as a
@@ -141,9 +147,11 @@ impl LineSource for std::str::Lines<'_> {
 }
 
 /// The parser proper, shared by the in-memory and the streaming reader. Errors of `lines`
-/// (I/O, bad UTF-8, overlong line) are passed through.
+/// (I/O, bad UTF-8, overlong line) are passed through. `byte_len` is the input's length as far
+/// as known; it only bounds the up-front reservation.
 fn parse_lines(
     lines: &mut impl LineSource,
+    byte_len: u64,
     file: &str,
     expected_rows: usize,
     expected_cols: usize,
@@ -191,7 +199,7 @@ fn parse_lines(
         return Err(Error::parse(file, size_line, format!("{nnz} entries cannot fit a {rows}×{cols} matrix")));
     }
 
-    let mut entries = Vec::with_capacity(usize::try_from(nnz).unwrap_or(usize::MAX).min(MAX_PREALLOC));
+    let mut entries = Vec::with_capacity(initial_capacity(nnz, byte_len));
     let mut dedup = Dedup::default();
     loop {
         line_no += 1;
@@ -225,6 +233,13 @@ fn parse_lines(
     }
     // Both fit usize: they equal the caller's expected sizes.
     Ok(Triplets { rows: expected_rows, cols: expected_cols, entries })
+}
+
+/// How many entries to reserve for a header announcing `nnz` in an input of `byte_len` bytes:
+/// no more than the input can hold, nor than [`MAX_PREALLOC`].
+fn initial_capacity(nnz: u64, byte_len: u64) -> usize {
+    let plausible = nnz.min(byte_len / MIN_ENTRY_BYTES);
+    usize::try_from(plausible).unwrap_or(usize::MAX).min(MAX_PREALLOC)
 }
 
 /// `Some(field)` if `line` is a banner we can read (keywords case-insensitive).
@@ -547,6 +562,20 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let err = read_mtx(&path, 1_000_000, 1_000_000).unwrap_err().to_string();
         assert!(err.contains(":2: expected 1000000000000 entries, found only 2"), "{err}");
+    }
+
+    #[test]
+    fn reservation_is_bounded_by_the_input_length() {
+        // Found by tests/fuzz_parsers.rs: a 60-byte file announcing 10^12 entries reserved
+        // MAX_PREALLOC entries (12 MB) before reading a line.
+        assert_eq!(initial_capacity(1_000_000_000_000, 60), 15);
+        assert_eq!(initial_capacity(3, 60), 3);
+        assert_eq!(initial_capacity(u64::MAX, u64::MAX), MAX_PREALLOC);
+        assert_eq!(initial_capacity(10, 0), 0);
+        // A well-formed file gets its full reservation.
+        let entries: Vec<_> = (0..100u32).map(|k| (k, k, 1.0)).collect();
+        let text = write_to_string(100, 100, &entries, "");
+        assert_eq!(parse_mtx(&text, "w.mtx", 100, 100).unwrap().entries.capacity(), 100);
     }
 
     #[test]

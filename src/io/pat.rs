@@ -62,9 +62,13 @@ pub fn parse_pat(text: &str, file: &str, n_units: usize) -> Result<Vec<Pattern>>
     Ok(patterns)
 }
 
-/// Reads a `.pat` file; errors name the file as `path.display()`.
+/// Largest `.pat` file [`read_pat`] reads: 64 patterns over 65 536 units with values, with room
+/// to spare. A bigger (or endless) file is refused instead of filling memory.
+pub const MAX_PAT_BYTES: u64 = 64 << 20;
+
+/// Reads a `.pat` file of at most [`MAX_PAT_BYTES`]; errors name the file as `path.display()`.
 pub fn read_pat(path: &Path, n_units: usize) -> Result<Vec<Pattern>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = super::read_text(path, MAX_PAT_BYTES)?;
     parse_pat(&text, &path.display().to_string(), n_units)
 }
 
@@ -194,6 +198,10 @@ fn name_from_comment(comment: &str) -> Option<String> {
     } else {
         return None;
     };
+    // As `format_pat` writes names: control characters become spaces, and the ends are trimmed,
+    // so a name read is written back unchanged.
+    let name: String = name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let name = name.trim();
     (!name.is_empty()).then(|| name.to_string())
 }
 
@@ -264,6 +272,16 @@ mod tests {
     }
 
     #[test]
+    fn file_that_is_not_utf8_names_the_line() {
+        // read_to_string gave an I/O error naming no line.
+        let dir = TestDir::new("pat-utf8");
+        let path = dir.0.join("a.pat");
+        std::fs::write(&path, b"1\n2\n\n3 \xff\n").unwrap();
+        let err = read_pat(&path, 10).unwrap_err().to_string();
+        assert_eq!(err, format!("{}:4: expected UTF-8 text", path.display()));
+    }
+
+    #[test]
     fn missing_file_is_an_io_error() {
         let dir = TestDir::new("pat-missing");
         let err = read_pat(&dir.0.join("nope.pat"), 10).unwrap_err();
@@ -323,6 +341,17 @@ mod tests {
 ";
         let names: Vec<String> = parse(text, 10).into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["circle1", "assembly 2", "spaced out", "pattern4", "tri.angle", "pattern6"]);
+    }
+
+    #[test]
+    fn control_characters_in_names_read_as_format_pat_writes_them() {
+        // Found by tests/fuzz_parsers.rs: a name of only a control character (DEL) was kept,
+        // written back as an empty name and read again as `pattern1`, so write∘read was not
+        // stable.
+        let p = parse("# name: \u{7f}\n1\n\n# name: a\u{7f}b\u{1b}\n2\n", 10);
+        assert_eq!(p[0].name, "pattern1");
+        assert_eq!(p[1].name, "a b");
+        assert_eq!(parse(&format_pat(&p), 10), p);
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub const BUILTIN: [(&str, &str); 9] = [
     ("small", include_str!("../../presets/small.toml")),
 ];
 
+/// Largest preset file [`load_preset`] reads (the built-in ones are about 3 kB); a bigger or
+/// endless file (`/dev/zero`) is refused instead of filling memory.
+pub const MAX_PRESET_BYTES: u64 = 1 << 20;
+
 /// Names of the built-in presets, default first.
 pub fn builtin_names() -> Vec<&'static str> {
     BUILTIN.iter().map(|(n, _)| *n).collect()
@@ -28,15 +32,27 @@ pub fn builtin_names() -> Vec<&'static str> {
 pub fn parse_preset(text: &str, file: &str) -> Result<Params> {
     let params: Params = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count()).unwrap_or(0);
-        // toml's message spans several lines with a source excerpt; keep its first line.
-        let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
-        Error::parse(file, line, msg)
+        // toml's message spans several lines with a source excerpt; keep its first line, cut
+        // short: it quotes keys and values of the input, which can be arbitrarily long.
+        let msg = e.message().lines().next().unwrap_or("invalid TOML");
+        Error::parse(file, line, cut(msg, MAX_MESSAGE_CHARS))
     })?;
     params.validate().map_err(|e| match e {
         Error::Param { field, msg } => Error::parse(file, 0, format!("invalid parameter `{field}`: {msg}")),
         other => other,
     })?;
     Ok(params)
+}
+
+/// Longest TOML error message passed on, in characters.
+const MAX_MESSAGE_CHARS: usize = 200;
+
+/// `s` cut to `max` characters, with `…` if anything was cut.
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((k, _)) => format!("{}…", &s[..k]),
+        None => s.to_string(),
+    }
 }
 
 /// A built-in preset by name, or a TOML file by path (anything containing a path separator or
@@ -47,7 +63,7 @@ pub fn load_preset(name_or_path: &str) -> Result<Params> {
     }
     let path = Path::new(name_or_path);
     if name_or_path.ends_with(".toml") || name_or_path.contains(std::path::MAIN_SEPARATOR) || path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = super::read_text(path, MAX_PRESET_BYTES)?;
         return parse_preset(&text, &path.display().to_string());
     }
     Err(Error::Invalid(format!(
@@ -113,6 +129,24 @@ mod tests {
         let text = BUILTIN[0].1.replace("beta = 0.05", "beta = 0.05\nbetta = 1.0");
         let e = parse_preset(&text, "p.toml").unwrap_err().to_string();
         assert!(e.contains("betta"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn endless_preset_file_is_refused() {
+        // read_to_string on /dev/zero never returned and filled memory.
+        let e = load_preset("/dev/zero").unwrap_err().to_string();
+        assert!(e.starts_with("/dev/zero: expected a file of at most 1048576 bytes"), "{e}");
+    }
+
+    #[test]
+    fn error_quoting_a_huge_key_stays_short() {
+        // Found by tests/fuzz_parsers.rs: an unknown 100 kB key was echoed whole in the message.
+        let key = "x".repeat(100_000);
+        let text = format!("{}\n[{key}]\n", BUILTIN[0].1);
+        let e = parse_preset(&text, "p.toml").unwrap_err().to_string();
+        assert!(e.starts_with("p.toml:") && e.contains("unknown field `xxx"), "{e}");
+        assert!(e.chars().count() < 250, "{} chars", e.chars().count());
     }
 
     #[test]

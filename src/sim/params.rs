@@ -303,6 +303,7 @@ impl Check<'_> {
             return Err(Error::param(format!("{}.{field}", self.section), "must be a finite number"));
         }
         if v < lo || v > hi {
+            let (v, lo, hi) = (short(v), short(lo), short(hi));
             return Err(Error::param(format!("{}.{field}", self.section), format!("{v} is outside [{lo}, {hi}]")));
         }
         Ok(())
@@ -322,6 +323,13 @@ impl Check<'_> {
         }
         Ok(())
     }
+}
+
+/// A number for an error message: as written (`0.05`, `1800`) unless that is long (`5e-324`
+/// prints 320 digits as a decimal), then in scientific notation.
+fn short(v: f64) -> String {
+    let plain = v.to_string();
+    if plain.len() <= 16 { plain } else { format!("{v:e}") }
 }
 
 impl Params {
@@ -408,6 +416,10 @@ impl Params {
             return Err(Error::param("plasticity.w_p", "must be above w_a"));
         }
         c.range("cubic_norm", p.cubic_norm, 0.0, 100.0)?;
+        // After cubic_norm's own check, so that a non-finite cubic_norm is blamed on itself.
+        if !p.cubic_p().is_finite() {
+            return Err(Error::param("plasticity.w_p", "too small: the consolidation strength P would not be finite"));
+        }
         c.positive("kappa_hz", p.kappa_hz, 1000.0)?;
         c.range("tau_hom_s", p.tau_hom_s, 0.1, 1e7)?;
         c.range("nu_bar_init_hz", p.nu_bar_init_hz, 0.0, 1000.0)?;
@@ -516,5 +528,36 @@ impl PlasticityParams {
     /// Consolidation threshold w_b = (w_a + w_P)/2.
     pub fn w_b(&self) -> f64 {
         0.5 * (self.w_a + self.w_p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_messages_stay_short() {
+        // Found by tests/fuzz_parsers.rs: 5e-324 was printed as a 320-digit decimal.
+        let c = Check { section: "s" };
+        let e = c.range("f", 5e-324, 0.01, 1e6).unwrap_err().to_string();
+        assert_eq!(e, "invalid parameter `s.f`: 5e-324 is outside [0.01, 1000000]");
+        let e = c.range("f", -1e300, 0.0, 1e7).unwrap_err().to_string();
+        assert_eq!(e, "invalid parameter `s.f`: -1e300 is outside [0, 10000000]");
+        let e = c.count("n", 0, 2, 65_536).unwrap_err().to_string();
+        assert_eq!(e, "invalid parameter `s.n`: 0 is outside [2, 65536]");
+    }
+
+    #[test]
+    fn tiny_w_p_whose_cubic_overflows_is_refused() {
+        // Found by tests/fuzz_parsers.rs: w_p = 1e-105 passed validation, but the cubic's
+        // normalisation divides by ~w_p³, which underflows to a subnormal: P = inf.
+        let mut p = crate::io::preset::default_params();
+        p.plasticity.w_a = 0.0;
+        p.plasticity.w_p = 1e-105;
+        assert!(p.plasticity.cubic_p().is_infinite());
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.starts_with("invalid parameter `plasticity.w_p`: too small"), "{e}");
+        p.plasticity.w_p = 1e-3;
+        p.validate().unwrap();
     }
 }

@@ -501,6 +501,22 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     let wall = started.elapsed().as_secs_f64();
     let sim_s = net.time_s();
     let c = net.counts;
+    // Cost of one GUI weight snapshot (the window publishes one every 0.5 s of wall time, on the
+    // simulation thread), with four live assemblies as the GUI would have them.
+    let assemblies = crate::sim::shapes::shapes()
+        .into_iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let n = net.e.len() as u32;
+            crate::sim::pattern::Pattern::from_indices(p.name, (k as u32 * n / 4..(k as u32 + 1) * n / 4).collect())
+        })
+        .collect::<Vec<_>>();
+    let t_snap = Instant::now();
+    let reps = 5;
+    for _ in 0..reps {
+        std::hint::black_box(crate::sim::views::weight_view(&net, &assemblies, 128));
+    }
+    let snapshot_ms = t_snap.elapsed().as_secs_f64() * 1e3 / reps as f64;
     let line = json!({
         "preset": params.name,
         "threads": threads,
@@ -513,6 +529,8 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
         "spikes_per_model_second": { "e": c.e as f64 / sim_s, "i": c.i as f64 / sim_s, "input": c.input as f64 / sim_s },
         "synaptic_events_per_model_second": events as f64 / sim_s,
         "peak_rss_mb": peak_rss_mb(),
+        "snapshot_ms": snapshot_ms,
+        "snapshot_share_at_2_per_s": snapshot_ms / 500.0,
     });
     println!("{line}");
     Ok(())

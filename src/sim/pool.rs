@@ -17,6 +17,9 @@ use std::time::Duration;
 pub struct Pool {
     threads: usize,
     pool: Option<rayon::ThreadPool>,
+    /// Serialises runs: two broadcasts in flight at once (e.g. from clones of a network that
+    /// share this pool) could pair thread 0 of one with thread 1 of the other at a barrier.
+    busy: Mutex<()>,
 }
 
 impl Pool {
@@ -34,7 +37,7 @@ impl Pool {
                     .map_err(|e| format!("cannot start {threads} compute threads: {e}"))?,
             )
         };
-        Ok(Pool { threads, pool })
+        Ok(Pool { threads, pool, busy: Mutex::new(()) })
     }
 
     pub fn threads(&self) -> usize {
@@ -46,6 +49,7 @@ impl Pool {
     /// stop at their next wait instead of spinning for ever, and the panic is re-raised here.
     pub fn run(&self, work: impl Fn(usize, &SpinBarrier) + Sync) {
         let barrier = SpinBarrier::new(self.threads);
+        let _one_at_a_time = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         match &self.pool {
             None => work(0, &barrier),
             Some(pool) => {

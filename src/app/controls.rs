@@ -1,6 +1,7 @@
 //! Toolbar (run/pause, step, speed, reset with seed, phase, presets) and the parameter panel
 //! (mechanism toggles, live parameter edits with validation).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::bridge::{Command, Level, PhaseChoice, Speed, Status};
@@ -110,6 +111,30 @@ pub struct ControlsState {
     pub phase: PhaseChoice,
     /// Path of the preset file last opened or saved, if any.
     pub preset_path: Option<std::path::PathBuf>,
+    /// Asks the user for a state file (native dialogs; tests substitute their own).
+    pub state_dialog: StateDialog,
+}
+
+/// Which state file the user is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateFile {
+    Open,
+    Save,
+}
+
+/// Shows a file dialog for a network-state snapshot; `None` if cancelled.
+pub type StateDialog = fn(StateFile) -> Option<PathBuf>;
+
+/// File name extension of network-state snapshots.
+pub const STATE_EXTENSION: &str = "engram";
+
+/// The native dialogs (rfd).
+pub fn native_state_dialog(which: StateFile) -> Option<PathBuf> {
+    let d = rfd::FileDialog::new().add_filter("network state", &[STATE_EXTENSION]);
+    match which {
+        StateFile::Open => d.pick_file(),
+        StateFile::Save => d.set_file_name(format!("state.{STATE_EXTENSION}")).save_file(),
+    }
 }
 
 impl ControlsState {
@@ -125,6 +150,7 @@ impl ControlsState {
             speed: Speed::Max,
             phase,
             preset_path: None,
+            state_dialog: native_state_dialog,
         }
     }
 
@@ -249,7 +275,39 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
                 save_preset(state, &path);
             }
         }
+        ui.separator();
+        let (save_key, open_key) = (
+            egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S),
+            egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O),
+        );
+        let save = ui
+            .button("Save state…")
+            .on_hover_text(format!("Save the whole network state ({})", ui.ctx().format_shortcut(&save_key)))
+            .clicked()
+            || ui.input_mut(|i| i.consume_shortcut(&save_key));
+        if save && let Some(path) = (state.controls.state_dialog)(StateFile::Save) {
+            save_state(state, path);
+        }
+        let open = ui
+            .button("Open state…")
+            .on_hover_text(format!("Continue from a saved network state ({})", ui.ctx().format_shortcut(&open_key)))
+            .clicked()
+            || ui.input_mut(|i| i.consume_shortcut(&open_key));
+        if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
+            open_state(state, path);
+        }
     });
+}
+
+/// Asks the simulation to save its state to `path` (it reports success or failure).
+pub fn save_state(state: &mut AppState, path: PathBuf) {
+    state.outbox.push(Command::SaveSnapshot(path));
+}
+
+/// Asks the simulation to continue from the state in `path`; a bad file changes nothing there
+/// and is reported in the status bar.
+pub fn open_state(state: &mut AppState, path: PathBuf) {
+    state.outbox.push(Command::LoadSnapshot(path));
 }
 
 /// Loads a preset file and rebuilds the network from it; a bad file leaves everything as is.

@@ -1,5 +1,6 @@
 //! Plain data that crosses the thread boundary between the simulation and the UI.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::sim::Params;
@@ -65,6 +66,10 @@ pub enum Command {
     StartPhase(PhaseChoice),
     /// Rebuild the network from these parameters (new seed, new preset).
     Reset(Box<Params>),
+    /// Save the complete network state to a snapshot file (atomically).
+    SaveSnapshot(PathBuf),
+    /// Replace the network by the one in a snapshot file; a bad file changes nothing.
+    LoadSnapshot(PathBuf),
     /// End the thread.
     Shutdown,
 }
@@ -84,6 +89,8 @@ impl Command {
             }
             Command::StartPhase(p) => format!("phase {}", p.label()),
             Command::Reset(p) => format!("reset ({}, seed {})", p.name, p.seed),
+            Command::SaveSnapshot(p) => format!("save state to {}", p.display()),
+            Command::LoadSnapshot(p) => format!("load state from {}", p.display()),
             Command::Shutdown => "shutdown".into(),
         }
     }

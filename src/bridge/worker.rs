@@ -7,6 +7,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::BridgeOptions;
 use super::messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
+use crate::io::snapshot;
 use crate::sim::Network;
 use crate::sim::monitor::{AssemblyTracker, RateMonitor};
 use crate::sim::params::STEPS_PER_SECOND;
@@ -196,24 +197,46 @@ impl Worker {
                 Ok(net)
             }) {
                 Ok(net) => {
-                    self.user_rng = Stream::new(net.params().seed, StreamId::User);
-                    self.net = net;
-                    self.rates = RateMonitor::new(0.1);
-                    self.last_rates = (f64::NAN, f64::NAN);
-                    self.bins_sent = 0;
-                    self.tracker = AssemblyTracker::for_shapes();
-                    self.assemblies = Arc::new(Vec::new());
-                    self.params = Arc::new(self.net.params().clone());
-                    self.frame = empty_frame(&self.net, &self.params);
-                    self.last_snapshot = None;
+                    self.replace_network(net);
                     self.start_phase(self.phase);
-                    self.reset_pace();
                     self.info("network rebuilt");
                 }
                 Err(e) => self.warn(Level::Error, format!("reset refused: {e}")),
             },
+            Command::SaveSnapshot(path) => match snapshot::save(&path, &self.net) {
+                Ok(()) => self.info(&format!("state saved to {}", path.display())),
+                Err(e) => self.warn(Level::Error, format!("save failed: {e}")),
+            },
+            // Loaded into a new network, which replaces the current one only on success.
+            Command::LoadSnapshot(path) => match snapshot::load(&path).and_then(|mut net| {
+                net.set_threads(self.opts.threads)?;
+                Ok(net)
+            }) {
+                Ok(net) => {
+                    self.replace_network(net);
+                    // The snapshot's schedule continues where it was saved.
+                    self.phase = self.net.phase.map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
+                    self.info(&format!("state loaded from {} (t = {:.3} s)", path.display(), self.net.time_s()));
+                }
+                Err(e) => self.warn(Level::Error, format!("load failed: {e}")),
+            },
             Command::Shutdown => self.shutdown = true,
         }
+    }
+
+    /// Swaps in a new network and starts the monitors afresh (the schedule is the caller's).
+    fn replace_network(&mut self, net: Network) {
+        self.user_rng = Stream::new(net.params().seed, StreamId::User);
+        self.net = net;
+        self.rates = RateMonitor::new(0.1);
+        self.last_rates = (f64::NAN, f64::NAN);
+        self.bins_sent = 0;
+        self.tracker = AssemblyTracker::for_shapes();
+        self.assemblies = Arc::new(Vec::new());
+        self.params = Arc::new(self.net.params().clone());
+        self.frame = empty_frame(&self.net, &self.params);
+        self.last_snapshot = None;
+        self.reset_pace();
     }
 
     fn info(&mut self, text: &str) {

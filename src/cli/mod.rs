@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::io::{atomic, mtx, pat, preset, ras};
+use crate::io::{atomic, mtx, pat, preset, ras, snapshot};
 use crate::sim::analysis::{RecallCriteria, RecallRecorder, weight_structure};
 use crate::sim::monitor::{AssemblyTracker, RateMonitor, SpikeHash};
 use crate::sim::network::Network;
@@ -77,8 +77,9 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub seconds: Option<f64>,
     /// Protocol phase to run: init, learn, recall, or all (in order, state carried over).
-    #[arg(long, default_value = "init")]
-    pub phase: String,
+    /// Default: init; with --load, the phase the snapshot was in continues (not restarted).
+    #[arg(long)]
+    pub phase: Option<String>,
     /// Seed (overrides the preset's).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -105,6 +106,13 @@ pub struct RunArgs {
     /// Interval of the assembly weight structure in weight_structure.csv [model s].
     #[arg(long, default_value_t = 60.0)]
     pub weight_every: f64,
+    /// Resume from a network-state snapshot (its parameters and seed) instead of building a
+    /// fresh network.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "seed"])]
+    pub load: Option<PathBuf>,
+    /// Save the network state to a snapshot file at the end of the run.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 impl Default for RunArgs {
@@ -112,7 +120,7 @@ impl Default for RunArgs {
         RunArgs {
             preset: "default".into(),
             seconds: None,
-            phase: "init".into(),
+            phase: None,
             seed: None,
             threads: None,
             out: "out".into(),
@@ -121,6 +129,8 @@ impl Default for RunArgs {
             recall_min_hz: 10.0,
             recall_ratio: 2.0,
             weight_every: 60.0,
+            load: None,
+            save: None,
         }
     }
 }
@@ -242,16 +252,14 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     if let Some(s) = a.seconds {
         check_seconds(s)?;
     }
-    let phases: Vec<PhaseName> = match a.phase.as_str() {
-        "all" => PhaseName::ALL.to_vec(),
-        p => vec![
-            PhaseName::parse(p)
-                .ok_or_else(|| Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all")))?,
-        ],
+    let mut net = match &a.load {
+        Some(path) => snapshot::load(path)?,
+        None => Network::new(load(&a.preset, a.seed)?)?,
     };
-    let mut params = load(&a.preset, a.seed)?;
     if let Some(list) = &a.ablate {
-        ablation::ablate_list(&mut params.mechanisms, list)?;
+        let mut p = net.params().clone();
+        ablation::ablate_list(&mut p.mechanisms, list)?;
+        net.set_params(p)?;
     }
     let criteria = RecallCriteria { min_rate_hz: a.recall_min_hz, ratio: a.recall_ratio, ..Default::default() };
     for (name, v) in
@@ -261,10 +269,42 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             return Err(Error::Invalid(format!("{name} {v}: must be a finite number ≥ 0")));
         }
     }
+    let params = net.params().clone();
+    // What to run: (phase to start, or None to continue the current schedule; seconds).
+    let plan: Vec<(Option<PhaseName>, f64)> = match a.phase.as_deref() {
+        None if a.load.is_some() => {
+            let secs = match (a.seconds, net.phase) {
+                (Some(s), _) => s,
+                (None, Some((name, t0))) => {
+                    let elapsed = (net.t - t0) as f64 * DT_MS * 1e-3;
+                    (params.protocol.phase(name).duration_s - elapsed).max(0.0)
+                }
+                (None, None) => {
+                    return Err(Error::Invalid(
+                        "the snapshot runs no protocol phase: give --seconds or --phase".into(),
+                    ));
+                }
+            };
+            vec![(None, secs)]
+        }
+        p => {
+            let p = p.unwrap_or("init");
+            let phases =
+                match p {
+                    "all" => PhaseName::ALL.to_vec(),
+                    p => vec![PhaseName::parse(p).ok_or_else(|| {
+                        Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all"))
+                    })?],
+                };
+            phases.into_iter().map(|ph| (Some(ph), a.seconds.unwrap_or(params.protocol.phase(ph).duration_s))).collect()
+        }
+    };
+    let phase_names: Vec<&str> =
+        plan.iter().map(|(ph, _)| ph.or(net.phase.map(|(name, _)| name)).map_or("free", |ph| ph.as_str())).collect();
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
-    let mut net = Network::new(params.clone())?;
     net.set_threads(threads)?;
-    let total_s: f64 = phases.iter().map(|&p| a.seconds.unwrap_or(params.protocol.phase(p).duration_s)).sum();
+    let start_s = net.time_s();
+    let total_s: f64 = plan.iter().map(|(_, s)| s).sum();
 
     let mut rates = RateMonitor::new(0.1);
     let mut hash = SpikeHash::default();
@@ -296,10 +336,13 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     let started = Instant::now();
     let mut done_s = 0.0;
     let mut raster_err = None;
-    for &phase in &phases {
-        let secs = a.seconds.unwrap_or(params.protocol.phase(phase).duration_s);
-        net.start_phase(phase);
-        if phase == PhaseName::Recall {
+    for (&(start, secs), label) in plan.iter().zip(&phase_names) {
+        if let Some(phase) = start {
+            net.start_phase(phase);
+        }
+        // The phase being run (started here, or continued from a snapshot).
+        let phase = net.phase.map(|(name, _)| name);
+        if phase == Some(PhaseName::Recall) {
             match current_assemblies(&tracker, &frozen) {
                 asm if asm.is_empty() => eprintln!(
                     "note: no assemblies known at the start of the recall phase (run --phase all): recall.csv is not written"
@@ -343,13 +386,13 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
                 let ws = weight_structure(&views::weight_view(&net, &asm, 1), &input_patterns);
                 report::weight_structure_rows(&mut ws_csv, &ws);
                 ws_last = Some(now);
-                if phase_ends && phase == PhaseName::Init {
+                if phase_ends && phase == Some(PhaseName::Init) {
                     ws_end_of_init = Some(report::weight_structure_json(&ws));
                 }
             }
-            progress.show(phase.as_str(), done_s, total_s, started);
+            progress.show(label, done_s, total_s, started);
         }
-        if phase == PhaseName::Init && tracker.ready() {
+        if phase == Some(PhaseName::Init) && tracker.ready() {
             frozen = Some(tracker.assemblies());
         }
     }
@@ -381,16 +424,21 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         pat::write_pat(&a.out.join("assemblies.pat"), &assemblies)?;
     }
     save_weights(&a.out, &net)?;
+    if let Some(path) = &a.save {
+        snapshot::save(path, &net)?;
+    }
     let sim_s = net.time_s();
     let (e_all, i_all) = rates.mean_since(0.0);
     let (e_last, i_last) = rates.mean_since((sim_s - 10.0).max(0.0));
     let summary = json!({
         "preset": params.name,
         "seed": params.seed,
-        "phases": phases.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-        "sim_seconds": sim_s,
+        "phases": phase_names,
+        "sim_seconds": sim_s - start_s,
+        "start_seconds": start_s,
+        "loaded_from": a.load.as_ref().map(|p| p.display().to_string()),
         "wall_seconds": wall,
-        "realtime_factor": sim_s / wall.max(1e-9),
+        "realtime_factor": (sim_s - start_s) / wall.max(1e-9),
         "threads": threads,
         "rate_e_hz": { "all": e_all, "last_10s": e_last },
         "rate_i_hz": { "all": i_all, "last_10s": i_last },

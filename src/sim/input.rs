@@ -9,7 +9,7 @@
 
 use super::params::{DT_MS, Phase, STEPS_PER_SECOND};
 use super::pattern::Pattern;
-use super::rng::{Stream, StreamId};
+use super::rng::{Stream, StreamId, StreamState};
 
 /// One rate class of the input layer: a list of units sharing a spike probability per step.
 #[derive(Clone, Debug, Default)]
@@ -52,6 +52,31 @@ pub struct Stimulus {
     pub onset: u64,
     /// Step at which it ends (exclusive).
     pub offset: u64,
+}
+
+/// Everything of the input layer that changes as it runs, as plain data: see [`Input::state`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputState {
+    /// Units that spiked in the last step.
+    pub spikes: Vec<u32>,
+    /// Per unit: is it a pixel of the active stimulus.
+    pub in_stimulus: Vec<bool>,
+    /// Spike probability per step of the background and the stimulated rate class.
+    pub class_p: [f64; 2],
+    /// Skip-ahead position of the background and the stimulated rate class.
+    pub class_next: [u64; 2],
+    pub spike_rng: StreamState,
+    pub schedule_rng: StreamState,
+    /// Background rate [Hz].
+    pub background_hz: f64,
+    /// Extra rate of stimulus pixels [Hz].
+    pub stimulus_hz: f64,
+    /// Current schedule, if a phase runs.
+    pub phase: Option<Phase>,
+    pub patterns: Vec<Pattern>,
+    pub stimulus: Option<Stimulus>,
+    /// Next scheduled onset [step]; `u64::MAX` if none.
+    pub next_onset: u64,
 }
 
 /// The input layer: spike generation plus the on/off stimulus timer of the current phase.
@@ -123,6 +148,70 @@ impl Input {
     /// Rate of unit `i` now [Hz].
     pub fn rate_of(&self, i: usize) -> f64 {
         self.background_hz + if self.in_stimulus[i] { self.stimulus_hz } else { 0.0 }
+    }
+
+    /// The complete evolving state (for snapshots). [`Input::set_state`] restores it exactly.
+    pub fn state(&self) -> InputState {
+        InputState {
+            spikes: self.spikes.clone(),
+            in_stimulus: self.in_stimulus.clone(),
+            class_p: [self.background.p, self.stimulated.p],
+            class_next: [self.background.next, self.stimulated.next],
+            spike_rng: self.spike_rng.state(),
+            schedule_rng: self.schedule_rng.state(),
+            background_hz: self.background_hz,
+            stimulus_hz: self.stimulus_hz,
+            phase: self.phase.clone(),
+            patterns: self.patterns.clone(),
+            stimulus: self.stimulus.clone(),
+            next_onset: self.next_onset,
+        }
+    }
+
+    /// Restores a state from [`Input::state`] of an input layer of the same size. Checks every
+    /// length and unit index first; on error nothing changes.
+    pub fn set_state(&mut self, s: InputState) -> Result<(), String> {
+        let n = self.n;
+        let check_units = |what: &str, units: &[u32]| match units.iter().find(|&&u| u as usize >= n) {
+            Some(u) => Err(format!("{what}: unit {u} out of range (input has {n} units)")),
+            None => Ok(()),
+        };
+        if s.in_stimulus.len() != n {
+            return Err(format!("input.in_stimulus: {} units, the input layer has {n}", s.in_stimulus.len()));
+        }
+        check_units("input.spikes", &s.spikes)?;
+        for p in &s.patterns {
+            check_units(&format!("input pattern `{}`", p.name), &p.indices)?;
+            if p.values.len() != p.indices.len() {
+                return Err(format!("input pattern `{}`: {} values for {} units", p.name, p.values.len(), p.len()));
+            }
+        }
+        if let Some(st) = &s.stimulus {
+            check_units("input.stimulus", &st.pixels)?;
+        }
+        if s.phase.is_some() && s.patterns.is_empty() && s.next_onset != u64::MAX {
+            return Err("input schedule: an onset is due but the phase has no patterns".into());
+        }
+        if !s.class_p.iter().all(|p| (0.0..=1.0).contains(p)) {
+            return Err(format!("input rate classes: probabilities {:?} not in [0, 1]", s.class_p));
+        }
+        let (mut bg, mut st) = (Vec::new(), Vec::new());
+        for (i, &on) in s.in_stimulus.iter().enumerate() {
+            if on { st.push(i as u32) } else { bg.push(i as u32) }
+        }
+        self.background = RateClass { units: bg, p: s.class_p[0], next: s.class_next[0] };
+        self.stimulated = RateClass { units: st, p: s.class_p[1], next: s.class_next[1] };
+        self.spikes = s.spikes;
+        self.in_stimulus = s.in_stimulus;
+        self.spike_rng = Stream::from_state(&s.spike_rng);
+        self.schedule_rng = Stream::from_state(&s.schedule_rng);
+        self.background_hz = s.background_hz;
+        self.stimulus_hz = s.stimulus_hz;
+        self.phase = s.phase;
+        self.patterns = s.patterns;
+        self.stimulus = s.stimulus;
+        self.next_onset = s.next_onset;
+        Ok(())
     }
 
     /// Changes the rates (live edits); the skip positions are redrawn.

@@ -10,17 +10,23 @@ use super::pattern::Pattern;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpikeHash(pub u64);
 
+/// Offset basis of the 64-bit FNV-1a hash.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continues a 64-bit FNV-1a hash `hash` (start from [`FNV_OFFSET`]) over `bytes`.
+pub fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 impl Default for SpikeHash {
     fn default() -> Self {
-        SpikeHash(0xcbf2_9ce4_8422_2325)
+        SpikeHash(FNV_OFFSET)
     }
 }
 
 impl SpikeHash {
     fn mix(&mut self, x: u64) {
-        for b in x.to_le_bytes() {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = fnv1a(self.0, &x.to_le_bytes());
     }
 
     pub fn observe(&mut self, net: &Network) {

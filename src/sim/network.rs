@@ -4,7 +4,8 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use super::connectivity::Projection;
-use super::input::Input;
+use super::input::{Input, InputState};
+use super::monitor::{FNV_OFFSET, fnv1a};
 use super::neuron::{self, NeuronSlices, Neurons};
 use super::params::{DT_MS, NeuronDerived, Params, PatternSet, PhaseName, Rule, STEPS_PER_SECOND, decay};
 use super::pattern::Pattern;
@@ -244,6 +245,50 @@ impl Plan {
     }
 }
 
+/// The spikes in flight in one delay line: per slot, the ids and the efficacy each carries.
+/// Slot k holds the spikes emitted at a step t with t mod (delay + 1) = k.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelayState {
+    pub ids: Vec<Vec<u32>>,
+    pub eff: Vec<Vec<f32>>,
+}
+
+/// The complete evolving state of a [`Network`] as plain data, for snapshots: what
+/// [`Network::state`] exports and [`Network::from_state`] restores bit for bit. The connectivity
+/// itself is not included: it is rebuilt from the parameters' seed and checked against
+/// `structure_hash`. Nor is the thread count, which does not change results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkState {
+    /// Parameters in force (they may differ from the ones the network was built with in the
+    /// live-editable fields).
+    pub params: Params,
+    /// Current step.
+    pub t: u64,
+    pub phase: Option<(PhaseName, u64)>,
+    pub counts: SpikeCounts,
+    pub h_global: f64,
+    /// [`Network::structure_hash`] of the network the state was taken from.
+    pub structure_hash: u64,
+    pub e: Neurons,
+    pub i: Neurons,
+    /// w of each projection, in [`PROJECTIONS`] order, synapse (row) order.
+    pub w: [Vec<f32>; 5],
+    /// w̃ of E→E and Input→E as stored (transposed order, see [`Projection::w_tilde`]).
+    pub w_tilde: [Vec<f32>; 2],
+    /// STP resources x and utilisation u of E neurons and of input units.
+    pub stp_e: [Vec<f32>; 2],
+    pub stp_in: [Vec<f32>; 2],
+    /// Delay lines of E, I and input spikes.
+    pub delay: [DelayState; 3],
+    /// Presynaptic traces (current buffer) of E neurons, I neurons and input units.
+    pub x: [Vec<f32>; 3],
+    pub y: Vec<f32>,
+    pub z: Vec<f32>,
+    pub h: Vec<f64>,
+    pub ltd: Vec<f32>,
+    pub input: InputState,
+}
+
 /// Indices of the projections, for streams and reporting.
 pub const PROJECTIONS: [&str; 5] = ["ee", "ei", "ii", "ie", "input_e"];
 
@@ -304,6 +349,139 @@ impl Network {
         let ltd = Disjoint::new(&mut net.ltd);
         // SAFETY: single-threaded here.
         unsafe { net.update_ltd(ltd, 0..ne) };
+        Ok(net)
+    }
+
+    /// 64-bit FNV-1a hash of the connectivity: sizes, row pointers and targets of every
+    /// projection (the transposed indices follow from these).
+    pub fn structure_hash(&self) -> u64 {
+        let mut h = FNV_OFFSET;
+        for p in [&self.ee, &self.ei, &self.ii, &self.ie, &self.inp] {
+            h = fnv1a(h, &(p.n_pre as u64).to_le_bytes());
+            h = fnv1a(h, &(p.n_post as u64).to_le_bytes());
+            for &r in &p.row_ptr {
+                h = fnv1a(h, &r.to_le_bytes());
+            }
+            for &i in &p.post {
+                h = fnv1a(h, &i.to_le_bytes());
+            }
+        }
+        h
+    }
+
+    /// The complete evolving state, copied out (see [`NetworkState`]).
+    pub fn state(&self) -> NetworkState {
+        let delay = |l: &DelayLine| DelayState { ids: l.ids.clone(), eff: l.eff.clone() };
+        NetworkState {
+            params: self.params.clone(),
+            t: self.t,
+            phase: self.phase,
+            counts: self.counts,
+            h_global: self.h_global,
+            structure_hash: self.structure_hash(),
+            e: self.e.clone(),
+            i: self.i.clone(),
+            w: [&self.ee, &self.ei, &self.ii, &self.ie, &self.inp].map(|p| p.w.clone()),
+            w_tilde: [self.ee.w_tilde.clone(), self.inp.w_tilde.clone()],
+            stp_e: [self.stp_e.x.clone(), self.stp_e.u.clone()],
+            stp_in: [self.stp_in.x.clone(), self.stp_in.u.clone()],
+            delay: [delay(&self.delay_e), delay(&self.delay_i), delay(&self.delay_in)],
+            x: [self.x_e.cur.clone(), self.x_i.cur.clone(), self.x_in.cur.clone()],
+            y: self.y.clone(),
+            z: self.z.clone(),
+            h: self.h.clone(),
+            ltd: self.ltd.clone(),
+            input: self.input.state(),
+        }
+    }
+
+    /// Rebuilds a network from a [`NetworkState`]: builds the connectivity from its parameters,
+    /// checks it against the state's structure hash and every array's length and index range,
+    /// then moves the state in. Runs on one thread (see [`Network::set_threads`]); continuing it
+    /// gives the same spikes as continuing the network the state was taken from.
+    pub fn from_state(s: NetworkState) -> Result<Self> {
+        let bad = |msg: String| crate::Error::Invalid(msg);
+        let mut net = Network::new(s.params)?;
+        let found = net.structure_hash();
+        if found != s.structure_hash {
+            return Err(bad(format!(
+                "connectivity differs: structure hash {:016x} of the saved network, {found:016x} built from its \
+                 parameters",
+                s.structure_hash
+            )));
+        }
+        let (ne, ni, nin) = (net.e.len(), net.i.len(), net.input.len());
+        let len = |name: &str, got: usize, want: usize| {
+            if got == want { Ok(()) } else { Err(bad(format!("{name}: {got} values, the network has {want}"))) }
+        };
+        let in_range = |name: &str, ids: &[u32], n: usize| match ids.iter().find(|&&k| k as usize >= n) {
+            Some(k) => Err(bad(format!("{name}: index {k} out of range (population of {n})"))),
+            None => Ok(()),
+        };
+        for (pop, st, n) in [("e", &s.e, ne), ("i", &s.i, ni)] {
+            for (var, v) in [
+                ("v", &st.v),
+                ("g_ampa", &st.g_ampa),
+                ("g_nmda", &st.g_nmda),
+                ("g_gaba", &st.g_gaba),
+                ("g_a1", &st.g_a1),
+                ("g_a2", &st.g_a2),
+                ("theta", &st.theta),
+            ] {
+                len(&format!("{pop}.{var}"), v.len(), n)?;
+            }
+            in_range(&format!("{pop}.spikes"), &st.spikes, n)?;
+        }
+        for (k, (name, p)) in PROJECTIONS.iter().zip([&net.ee, &net.ei, &net.ii, &net.ie, &net.inp]).enumerate() {
+            len(&format!("{name}.w"), s.w[k].len(), p.w.len())?;
+        }
+        len("ee.w_tilde", s.w_tilde[0].len(), net.ee.w_tilde.len())?;
+        len("input_e.w_tilde", s.w_tilde[1].len(), net.inp.w_tilde.len())?;
+        for (name, v, n) in [
+            ("stp_e.x", &s.stp_e[0], ne),
+            ("stp_e.u", &s.stp_e[1], ne),
+            ("stp_in.x", &s.stp_in[0], nin),
+            ("stp_in.u", &s.stp_in[1], nin),
+            ("x_e", &s.x[0], ne),
+            ("x_i", &s.x[1], ni),
+            ("x_in", &s.x[2], nin),
+            ("y", &s.y, ne),
+            ("z", &s.z, ne),
+            ("ltd", &s.ltd, ne),
+        ] {
+            len(name, v.len(), n)?;
+        }
+        len("h", s.h.len(), ne)?;
+        for (name, d, n) in [("delay_e", &s.delay[0], ne), ("delay_i", &s.delay[1], ni), ("delay_in", &s.delay[2], nin)]
+        {
+            let slots = net.delay_e.ids.len();
+            len(&format!("{name} slots"), d.ids.len(), slots)?;
+            len(&format!("{name} efficacy slots"), d.eff.len(), slots)?;
+            for (k, (ids, eff)) in d.ids.iter().zip(&d.eff).enumerate() {
+                len(&format!("{name} slot {k} efficacies"), eff.len(), ids.len())?;
+                in_range(&format!("{name} slot {k}"), ids, n)?;
+            }
+        }
+        net.input.set_state(s.input).map_err(bad)?;
+        net.t = s.t;
+        net.phase = s.phase;
+        net.counts = s.counts;
+        net.h_global = s.h_global;
+        net.e = s.e;
+        net.i = s.i;
+        let [w_ee, w_ei, w_ii, w_ie, w_inp] = s.w;
+        (net.ee.w, net.ei.w, net.ii.w, net.ie.w, net.inp.w) = (w_ee, w_ei, w_ii, w_ie, w_inp);
+        [net.ee.w_tilde, net.inp.w_tilde] = s.w_tilde;
+        [net.stp_e.x, net.stp_e.u] = s.stp_e;
+        [net.stp_in.x, net.stp_in.u] = s.stp_in;
+        for (line, d) in [&mut net.delay_e, &mut net.delay_i, &mut net.delay_in].into_iter().zip(s.delay) {
+            (line.ids, line.eff) = (d.ids, d.eff);
+        }
+        let [x_e, x_i, x_in] = s.x;
+        for (tr, cur) in [(&mut net.x_e, x_e), (&mut net.x_i, x_i), (&mut net.x_in, x_in)] {
+            tr.cur = cur;
+        }
+        (net.y, net.z, net.h, net.ltd) = (s.y, s.z, s.h, s.ltd);
         Ok(net)
     }
 

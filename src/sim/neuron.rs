@@ -6,7 +6,7 @@ use super::params::NeuronDerived;
 /// State of one population; every vector has one entry per neuron.
 ///
 /// Conductances are in units of g_L, voltages and thresholds in mV.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Neurons {
     /// Membrane potential V [mV].
     pub v: Vec<f32>,

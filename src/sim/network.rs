@@ -772,16 +772,18 @@ impl Network {
                 (&w.x_i, ids_i, &part.i, d.decay_inh_pre),
                 (&w.x_in, ids_in, &part.input, d.decay_plus),
             ] {
+                // next = (cur + arrivals)·decay in one pass (no copy, then a fix-up per arrival).
                 let cur = &trace[parity].all()[r.clone()];
                 let out = trace[next].range_mut(r.clone());
-                out.copy_from_slice(cur);
+                for (o, &c) in out.iter_mut().zip(cur) {
+                    *o = c * f;
+                }
                 for &j in ids {
                     let j = j as usize;
                     if r.contains(&j) {
-                        out[j - r.start] += 1.0;
+                        out[j - r.start] = (cur[j - r.start] + 1.0) * f;
                     }
                 }
-                scale(out, f);
             }
             // Postsynaptic traces.
             let (y, z, h) = (w.y.range_mut(re.clone()), w.z.range_mut(re.clone()), w.h.range_mut(re.clone()));

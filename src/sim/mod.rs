@@ -14,6 +14,7 @@ pub mod plasticity;
 pub mod pool;
 pub mod rng;
 pub mod shapes;
+mod simd;
 pub mod views;
 
 pub use network::Network;

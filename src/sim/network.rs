@@ -13,6 +13,7 @@ use super::plasticity::{self, Consolidation, Stp, StpConst};
 use super::pool::{Disjoint, Pool, SpinBarrier, split_even};
 use super::rng::{Stream, StreamId};
 use super::shapes;
+use super::simd::avx2_dispatch;
 use crate::error::Result;
 
 /// Spikes in flight: a ring of `delay + 1` slots, each holding the spikes emitted in one step
@@ -215,7 +216,18 @@ struct Plan {
     parts: Vec<Part>,
     /// Row splits (see [`Projection::row_splits`]) of E→E, E→I, I→I, I→E, Input→E.
     splits: [Vec<u32>; 5],
+    /// This step's E spikes with the postsynaptic factors they apply (filled at emission).
+    post: Vec<PostSpike>,
     pool: Arc<Pool>,
+}
+
+/// A spiking E neuron and the factors of its postsynaptic update (spec §5.3), from its traces
+/// at the end of the previous step: LTP A·z_i and heterosynaptic β·y_i³.
+#[derive(Clone, Copy, Debug)]
+struct PostSpike {
+    i: u32,
+    az: f32,
+    het: f32,
 }
 
 impl Plan {
@@ -241,7 +253,7 @@ impl Plan {
             ie.row_splits(&starts_e),
             inp.row_splits(&starts_e),
         ];
-        Ok(Plan { parts, splits, pool: Arc::new(pool) })
+        Ok(Plan { parts, splits, post: Vec::new(), pool: Arc::new(pool) })
     }
 }
 
@@ -627,9 +639,17 @@ impl Network {
             barrier.wait();
             for n in 0..steps {
                 let parity = (n % 2) as usize;
-                unsafe { (*np.0).part_step(&w, k, parity) };
+                let net = unsafe { &*np.0 };
+                unsafe { net.part_arrivals(&w, k) };
+                barrier.wait();
+                unsafe { net.part_post(&w, k, parity) };
+                if net.d.consolidate && net.t.is_multiple_of(net.d.cons_every) {
+                    barrier.wait();
+                    unsafe { net.part_consolidate(&w, k) };
+                }
+                unsafe { net.part_traces(&w, k, parity) };
                 if n + 1 < steps {
-                    unsafe { (*np.0).part_evolve(&w, k) };
+                    unsafe { net.part_evolve(&w, k) };
                 }
                 barrier.wait();
                 if k == 0 {
@@ -702,6 +722,12 @@ impl Network {
                 _ => eff.resize(spikes.len(), 1.0),
             }
         }
+        let d = &self.d;
+        self.plan.post.clear();
+        self.plan.post.extend(self.e.spikes.iter().map(|&i| {
+            let (y, z) = (self.y[i as usize], self.z[i as usize]);
+            PostSpike { i, az: d.a_ltp * z, het: d.beta * y * y * y }
+        }));
         self.counts.e += self.e.spikes.len() as u64;
         self.counts.i += self.i.spikes.len() as u64;
         self.counts.input += self.input.spikes.len() as u64;
@@ -709,38 +735,28 @@ impl Network {
         self.g_mod = plasticity::inh_modulation(d.eta_i, self.h_global, d.target_hz, self.e.len()) as f32;
     }
 
-    /// Step parts 3 and 4 for partition k: arrivals onto its neurons, postsynaptic updates of
-    /// its spiking neurons, its post traces, its range of presynaptic traces and STP, and the
-    /// consolidation of its incoming synapses. `parity` selects which trace buffer is current.
-    unsafe fn part_step(&self, w: &Writable, k: usize, parity: usize) {
-        let t = self.t;
-        let d = &self.d;
-        // SAFETY: partition k's own record.
+    /// Step part 3a for partition k: every arriving spike's effect on the synapses onto its
+    /// neurons — conductance jumps and presynaptic updates — for all projections.
+    ///
+    /// # Safety
+    /// Called inside [`Network::run`] with `k`'s exclusive share as described there.
+    unsafe fn part_arrivals(&self, w: &Writable, k: usize) {
+        let (t, d) = (self.t, &self.d);
+        // SAFETY (whole body): partition k's own record, neurons and synapses.
         let part: &Part = unsafe { w.parts.at(k) };
-        let sp = &self.plan.splits;
-        let pp = self.plan.parts.len() + 1;
+        let (sp, pp) = (&self.plan.splits, self.plan.parts.len() + 1);
         let (arr_e, arr_i, arr_in) = (self.delay_e.arriving(t), self.delay_i.arriving(t), self.delay_in.arriving(t));
         let (ids_e, eff_e) = (&self.delay_e.ids[arr_e], &self.delay_e.eff[arr_e]);
         let ids_i = &self.delay_i.ids[arr_i];
         let (ids_in, eff_in) = (&self.delay_in.ids[arr_in], &self.delay_in.eff[arr_in]);
-        // SAFETY: every `range`/`at` below is within partition k's neurons or synapses; the
-        // `cur` trace buffers are read-only in this phase.
         unsafe {
-            let (x_e, x_i, x_in) = (w.x_e[parity].all(), w.x_i[parity].all(), w.x_in[parity].all());
-            let part_spikes = &part.spikes_e;
-            // The partition's own post traces and LTD factors, indexed by i − e0.
             let (re, e0) = (part.e.clone(), part.e.start);
-            let (ltd, y, z) = (w.ltd.range(re.clone()), w.y.range(re.clone()), w.z.range(re.clone()));
-            // E→E
+            let (ltd, y) = (w.ltd.range(re.clone()), w.y.range(re.clone()));
             exc_arrivals(&self.ee, w.ee_w, &sp[0], pp, k, ids_e, eff_e, w.e.g_ampa, ltd, e0, d);
-            exc_post_spikes(&self.ee, w.ee_w, w.ee_wt, part_spikes, x_e, y, z, e0, d);
-            // E→I
             static_arrivals(&self.ei, &sp[1], pp, k, ids_e, Some(eff_e), w.i.g_ampa);
-            // I→I
             static_arrivals(&self.ii, &sp[2], pp, k, ids_i, None, w.i.g_gaba);
-            // I→E
-            let g = self.g_mod;
-            let ie = &self.ie;
+            // I→E: conductance, then the presynaptic inhibitory update (spec §6).
+            let (g, ie) = (self.g_mod, &self.ie);
             for &j in ids_i {
                 let base = j as usize * pp;
                 for s in sp[3][base + k] as usize..sp[3][base + k + 1] as usize {
@@ -752,65 +768,97 @@ impl Network {
                     }
                 }
             }
-            if d.inh_plastic {
-                for &i in part_spikes {
-                    let i = i as usize;
-                    for c in ie.col_ptr[i] as usize..ie.col_ptr[i + 1] as usize {
-                        let wi = w.ie_w.at(ie.col_syn[c] as usize);
-                        *wi = plasticity::inh_post(*wi, g, x_i[ie.col_pre[c] as usize], d.w_max_i);
-                    }
-                }
-            }
-            // Input→E
             exc_arrivals(&self.inp, w.inp_w, &sp[4], pp, k, ids_in, eff_in, w.e.g_ampa, ltd, e0, d);
-            exc_post_spikes(&self.inp, w.inp_w, w.inp_wt, part_spikes, x_in, y, z, e0, d);
+        }
+    }
 
-            // 4. Presynaptic traces of the partition's own ranges, into `next`.
-            let next = 1 - parity;
-            for (trace, ids, r, f) in [
-                (&w.x_e, ids_e, &part.e, d.decay_plus),
-                (&w.x_i, ids_i, &part.i, d.decay_inh_pre),
-                (&w.x_in, ids_in, &part.input, d.decay_plus),
-            ] {
-                // next = (cur + arrivals)·decay in one pass (no copy, then a fix-up per arrival).
-                let cur = &trace[parity].all()[r.clone()];
-                let out = trace[next].range_mut(r.clone());
-                for (o, &c) in out.iter_mut().zip(cur) {
-                    *o = c * f;
-                }
-                for &j in ids {
-                    let j = j as usize;
-                    if r.contains(&j) {
-                        out[j - r.start] = (cur[j - r.start] + 1.0) * f;
-                    }
+    /// Step part 3b, share k: the postsynaptic updates of this step's E spikes on E→E, Input→E
+    /// and I→E. The spikes' incoming synapses are cut into equal shares per thread whoever owns
+    /// the neurons (each synapse has one update, so the cut does not change results): a step
+    /// with more spikes in one partition then costs no thread more than the others.
+    ///
+    /// # Safety
+    /// Called inside [`Network::run`] after every partition's arrivals (a barrier between).
+    unsafe fn part_post(&self, w: &Writable, k: usize, parity: usize) {
+        let (d, post, p) = (&self.d, &self.plan.post, self.plan.parts.len());
+        // SAFETY (whole body): the column shares of different k are disjoint; the `cur` traces
+        // are read-only in this phase.
+        unsafe {
+            if d.exc_plastic {
+                let x_e = w.x_e[parity].all();
+                for_column_share(&self.ee.col_ptr, post, k, p, |s, cols| {
+                    exc_post(&self.ee, w.ee_w, w.ee_wt, s, cols, x_e, d)
+                });
+                let x_in = w.x_in[parity].all();
+                for_column_share(&self.inp.col_ptr, post, k, p, |s, cols| {
+                    exc_post(&self.inp, w.inp_w, w.inp_wt, s, cols, x_in, d)
+                });
+            }
+            if d.inh_plastic {
+                let (ie, g, x_i) = (&self.ie, self.g_mod, w.x_i[parity].all());
+                for_column_share(&ie.col_ptr, post, k, p, |_, cols| {
+                    let pre = &ie.col_pre[cols.clone()];
+                    for_each_gathered(w.ie_w, &ie.col_syn[cols], |n, wi| {
+                        *wi = plasticity::inh_post(*wi, g, x_i[pre[n] as usize], d.w_max_i);
+                    })
+                });
+            }
+        }
+    }
+
+    /// Step part 4 (consolidation, when due) for partition k: w̃ of the synapses onto its
+    /// neurons, from their w after this step's plastic updates.
+    ///
+    /// # Safety
+    /// Called inside [`Network::run`] after every share's postsynaptic updates.
+    unsafe fn part_consolidate(&self, w: &Writable, k: usize) {
+        let d = &self.d;
+        // SAFETY: partition k's columns, read and written by no other thread in this phase.
+        unsafe {
+            let re = w.parts.at(k).e.clone();
+            for (proj, pw, pwt) in [(&self.ee, w.ee_w, w.ee_wt), (&self.inp, w.inp_w, w.inp_wt)] {
+                let cols = proj.col_ptr[re.start] as usize..proj.col_ptr[re.end] as usize;
+                let wt = pwt.range_mut(cols.clone());
+                for (c, wt) in cols.zip(wt) {
+                    *wt = d.cons.step(*pw.at(proj.col_syn[c] as usize), *wt);
                 }
             }
-            // Postsynaptic traces.
+        }
+    }
+
+    /// Step part 4 for partition k: its post traces and LTD factors, its ranges of presynaptic
+    /// traces (into the `next` buffers) and of STP.
+    ///
+    /// # Safety
+    /// Called inside [`Network::run`] with `k`'s exclusive share as described there.
+    unsafe fn part_traces(&self, w: &Writable, k: usize, parity: usize) {
+        let (t, d) = (self.t, &self.d);
+        // SAFETY (whole body): partition k's own ranges.
+        unsafe {
+            let part: &Part = w.parts.at(k);
+            let next = 1 - parity;
+            for (trace, line, r, f) in [
+                (&w.x_e, &self.delay_e, &part.e, d.decay_plus),
+                (&w.x_i, &self.delay_i, &part.i, d.decay_inh_pre),
+                (&w.x_in, &self.delay_in, &part.input, d.decay_plus),
+            ] {
+                let ids = &line.ids[line.arriving(t)];
+                pre_trace(&trace[parity].all()[r.clone()], trace[next].range_mut(r.clone()), ids, r.start, f);
+            }
+            // Postsynaptic traces, then the LTD factors for the next step.
+            let re = part.e.clone();
             let (y, z, h) = (w.y.range_mut(re.clone()), w.z.range_mut(re.clone()), w.h.range_mut(re.clone()));
-            for &i in part_spikes {
+            for &i in &part.spikes_e {
                 let i = i as usize - re.start;
                 y[i] += 1.0;
                 z[i] += 1.0;
                 h[i] += 1.0;
             }
-            scale(y, d.decay_minus);
-            scale(z, d.decay_slow);
-            let decay_hom = d.decay_hom;
-            h.iter_mut().for_each(|h| *h *= decay_hom);
-            self.update_ltd(w.ltd, re.clone());
+            post_traces(y, z, h, w.ltd.range_mut(re.clone()), d);
             if d.stp {
-                relax(&self.stp_e.c, w.stp_e_x.range_mut(re.clone()), w.stp_e_u.range_mut(re.clone()));
+                relax(&self.stp_e.c, w.stp_e_x.range_mut(re.clone()), w.stp_e_u.range_mut(re));
                 let ri = part.input.clone();
                 relax(&self.stp_in.c, w.stp_in_x.range_mut(ri.clone()), w.stp_in_u.range_mut(ri));
-            }
-            if d.consolidate && t.is_multiple_of(d.cons_every) {
-                for (proj, pw, pwt) in [(&self.ee, w.ee_w, w.ee_wt), (&self.inp, w.inp_w, w.inp_wt)] {
-                    let cols = proj.col_ptr[re.start] as usize..proj.col_ptr[re.end] as usize;
-                    let wt = pwt.range_mut(cols.clone());
-                    for (c, wt) in cols.zip(wt) {
-                        *wt = d.cons.step(*pw.at(proj.col_syn[c] as usize), *wt);
-                    }
-                }
             }
         }
     }
@@ -829,23 +877,10 @@ impl Network {
     /// # Safety
     /// No other thread accesses `r` of `ltd`, `y` or `h` meanwhile.
     unsafe fn update_ltd(&self, ltd: Disjoint<f32>, r: Range<usize>) {
-        let b = self.d.b_ltd;
         // SAFETY: by the caller's contract.
         let l = unsafe { ltd.range_mut(r.clone()) };
-        let (y, h) = (&self.y[r.clone()], &self.h[r]);
-        match self.d.rule {
-            Rule::P10 => {
-                for (l, &y) in l.iter_mut().zip(y) {
-                    *l = b * y;
-                }
-            }
-            Rule::P11 => {
-                let c = self.d.inv_tau_hom / self.d.kappa_hz;
-                for ((l, &y), &h) in l.iter_mut().zip(y).zip(h) {
-                    let r = (h * c) as f32;
-                    *l = b * y * r * r;
-                }
-            }
+        for ((l, &y), &h) in l.iter_mut().zip(&self.y[r.clone()]).zip(&self.h[r]) {
+            *l = ltd_factor(y, h, &self.d);
         }
     }
 }
@@ -952,18 +987,64 @@ impl NeuronPtrs {
     }
 }
 
-/// One step of STP relaxation (forward Euler, as the original): x → 1 with τ_d, u → U with τ_f.
-fn relax(c: &StpConst, x: &mut [f32], u: &mut [f32]) {
+/// LTD amplitude of spec §5.2 from the neuron's y and h: b·y for P10, b·y·(ν̄/κ)² with
+/// ν̄ = h/τ_hom for P11.
+#[inline(always)]
+fn ltd_factor(y: f32, h: f64, d: &Derived) -> f32 {
+    // P10 multiplies by 1.0 twice, which is exact: one expression for both rules.
+    let r = if d.rule == Rule::P11 { (h * (d.inv_tau_hom / d.kappa_hz)) as f32 } else { 1.0 };
+    d.b_ltd * y * r * r
+}
+
+avx2_dispatch!(
+    /// Decays the post traces of a range of E neurons (their spikes of this step already added)
+    /// by one step (exactly: ×e^(−dt/τ)), then sets their LTD factors for the next step, in
+    /// one pass.
+    fn post_traces(y: &mut [f32], z: &mut [f32], h: &mut [f64], ltd: &mut [f32], d: &Derived) => post_traces_body
+);
+
+#[inline(always)]
+fn post_traces_body(y: &mut [f32], z: &mut [f32], h: &mut [f64], ltd: &mut [f32], d: &Derived) {
+    let n = y.len();
+    let (z, h, ltd) = (&mut z[..n], &mut h[..n], &mut ltd[..n]);
+    for k in 0..n {
+        y[k] *= d.decay_minus;
+        z[k] *= d.decay_slow;
+        h[k] *= d.decay_hom;
+        ltd[k] = ltd_factor(y[k], h[k], d);
+    }
+}
+
+avx2_dispatch!(
+    /// One step of a presynaptic trace range starting at neuron `r0`: next = (cur + arrivals)·f,
+    /// in one pass over the range (no copy, then a fix-up per arriving spike).
+    fn pre_trace(cur: &[f32], next: &mut [f32], ids: &[u32], r0: usize, f: f32) => pre_trace_body
+);
+
+#[inline(always)]
+fn pre_trace_body(cur: &[f32], next: &mut [f32], ids: &[u32], r0: usize, f: f32) {
+    for (o, &c) in next.iter_mut().zip(cur) {
+        *o = c * f;
+    }
+    for &j in ids {
+        if let Some(k) = (j as usize).checked_sub(r0).filter(|&k| k < next.len()) {
+            next[k] = (cur[k] + 1.0) * f;
+        }
+    }
+}
+
+avx2_dispatch!(
+    /// One step of STP relaxation (forward Euler, as the original): x → 1 with τ_d, u → U with τ_f.
+    fn relax(c: &StpConst, x: &mut [f32], u: &mut [f32]) => relax_body
+);
+
+#[inline(always)]
+fn relax_body(c: &StpConst, x: &mut [f32], u: &mut [f32]) {
     let StpConst { u0, kd, kf } = *c;
     for (x, u) in x.iter_mut().zip(u.iter_mut()) {
         *x += (1.0 - *x) * kd;
         *u += (u0 - *u) * kf;
     }
-}
-
-/// Multiplies every element by `f` (the exact per-step decay of a trace).
-fn scale(v: &mut [f32], f: f32) {
-    v.iter_mut().for_each(|x| *x *= f);
 }
 
 /// Arrivals onto partition k on an excitatory plastic projection: conductance jump w·e, then
@@ -1007,41 +1088,83 @@ unsafe fn exc_arrivals(
     }
 }
 
-/// Postsynaptic spikes (of one partition) on an excitatory plastic projection (spec §5.3):
-/// w ← clip(w + A z_i x_j − β y_i³ (w − w̃), 0, w_max) for every incoming synapse.
+/// How many synapses ahead the postsynaptic update prefetches its weights.
+const PREFETCH_AHEAD: usize = 16;
+
+/// Calls `f(spike, cols)` for share `k` of `p` of the spiking neurons' incoming synapses: their
+/// columns (ranges of `col_ptr`), concatenated in spike order, cut into `p` nearly equal
+/// pieces, so a column may be split between two shares.
+fn for_column_share(
+    col_ptr: &[u32],
+    spikes: &[PostSpike],
+    k: usize,
+    p: usize,
+    mut f: impl FnMut(&PostSpike, Range<usize>),
+) {
+    let col = |s: &PostSpike| col_ptr[s.i as usize] as usize..col_ptr[s.i as usize + 1] as usize;
+    let (lo, hi) = if p == 1 {
+        (0, usize::MAX)
+    } else {
+        let total: usize = spikes.iter().map(|s| col(s).len()).sum();
+        (total * k / p, total * (k + 1) / p)
+    };
+    let mut off = 0;
+    for s in spikes {
+        let c = col(s);
+        let (a, b) = (lo.max(off), hi.min(off + c.len()));
+        if a < b {
+            f(s, c.start + (a - off)..c.start + (b - off));
+        }
+        off += c.len();
+        if off >= hi {
+            break;
+        }
+    }
+}
+
+/// The postsynaptic update (spec §5.3) of a spiking neuron on the synapses `cols` of its
+/// column of an excitatory plastic projection: w ← clip(w + A z_i x_j − β y_i³ (w − w̃), 0, w_max).
 ///
 /// # Safety
-/// The spiking neurons' incoming synapses are accessed by no other thread meanwhile.
-#[expect(clippy::too_many_arguments, reason = "one projection's slice of one step, spelled out")]
-unsafe fn exc_post_spikes(
+/// The synapses `cols` are accessed by no other thread meanwhile.
+unsafe fn exc_post(
     proj: &Projection,
     w: Disjoint<f32>,
     w_tilde: Disjoint<f32>,
-    spikes: &[u32],
+    s: &PostSpike,
+    cols: Range<usize>,
     x_pre: &[f32],
-    y: &[f32],
-    z: &[f32],
-    e0: usize,
     d: &Derived,
 ) {
-    if !d.exc_plastic {
-        return;
+    // SAFETY: by the caller's contract (w̃ is stored in column order).
+    let wt = unsafe { w_tilde.range(cols.clone()) };
+    let pre = &proj.col_pre[cols.clone()];
+    // SAFETY: the synapses of `cols`.
+    unsafe {
+        for_each_gathered(w, &proj.col_syn[cols], |n, ws| {
+            let ltp = s.az * x_pre[pre[n] as usize];
+            *ws = plasticity::exc_post(*ws, wt[n], ltp, s.het, d.w_max);
+        })
+    };
+}
+
+/// Calls `f(n, &mut w[syn[n]])` for every n in order. These scattered read-modify-writes miss
+/// cache on almost every synapse (one per presynaptic row), so each prefetches the weight
+/// [`PREFETCH_AHEAD`] synapses ahead: the misses overlap instead of queueing.
+///
+/// # Safety
+/// The synapses `syn` are accessed by no other thread meanwhile.
+#[inline(always)]
+unsafe fn for_each_gathered(w: Disjoint<f32>, syn: &[u32], mut f: impl FnMut(usize, &mut f32)) {
+    for &s in &syn[..syn.len().min(PREFETCH_AHEAD)] {
+        w.prefetch(s as usize);
     }
-    for &i in spikes {
-        let i = i as usize;
-        let (yi, zi) = (y[i - e0], z[i - e0]);
-        let az = d.a_ltp * zi;
-        let het = d.beta * yi * yi * yi;
-        let cols = proj.col_ptr[i] as usize..proj.col_ptr[i + 1] as usize;
-        // SAFETY: neuron i's column belongs to this partition.
-        let wt = unsafe { w_tilde.range_mut(cols.clone()) };
-        let (syn, pre) = (&proj.col_syn[cols.clone()], &proj.col_pre[cols]);
-        for ((&s, &j), &wt) in syn.iter().zip(pre).zip(wt.iter()) {
-            let ltp = az * x_pre[j as usize];
-            // SAFETY: synapse s targets neuron i.
-            let ws = unsafe { w.at(s as usize) };
-            *ws = plasticity::exc_post(*ws, wt, ltp, het, d.w_max);
+    for (n, &s) in syn.iter().enumerate() {
+        if let Some(&ahead) = syn.get(n + PREFETCH_AHEAD) {
+            w.prefetch(ahead as usize);
         }
+        // SAFETY: by the caller's contract.
+        f(n, unsafe { w.at(s as usize) });
     }
 }
 

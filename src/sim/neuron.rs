@@ -2,6 +2,7 @@
 //! (spec §2), stored as struct-of-arrays.
 
 use super::params::NeuronDerived;
+use super::simd::avx2_dispatch;
 
 /// State of one population; every vector has one entry per neuron.
 ///
@@ -82,18 +83,26 @@ pub struct NeuronSlices<'a> {
     pub theta: &'a mut [f32],
 }
 
-/// One step of dt, in the order of spec §2.1 (used for E and, unified, for I — spec §2.2
-/// allows it; the orders differ by O(dt/τ)):
-/// 1. decay AMPA, GABA and adaptation conductances;
-/// 2. NMDA filter `g_N ← (g_N + m·g_A)(1 − m)` with the *updated* g_A (Auryn's two Euler adds);
-/// 3. decay θ;
-/// 4. forward-Euler step of V from the updated conductances;
-/// 5. clip V to [v_min, v_max];
-///
-/// then, as a separate pass, the threshold test `V > θ_rest + θ` with reset (V ← V_reset,
-/// θ ← θ_jump, adaptation jumps). The indices (plus `offset`, the range's first neuron) of the
-/// neurons that fired are appended to `spikes` in ascending order.
-pub fn evolve(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut Vec<u32>) {
+avx2_dispatch!(
+    /// One step of dt, in the order of spec §2.1 (used for E and, unified, for I — spec §2.2
+    /// allows it; the orders differ by O(dt/τ)):
+    /// 1. decay AMPA, GABA and adaptation conductances;
+    /// 2. NMDA filter `g_N ← (g_N + m·g_A)(1 − m)` with the *updated* g_A (Auryn's two Euler adds);
+    /// 3. decay θ;
+    /// 4. forward-Euler step of V from the updated conductances;
+    /// 5. clip V to [v_min, v_max];
+    ///
+    /// then, as a separate pass, the threshold test `V > θ_rest + θ` with reset (V ← V_reset,
+    /// θ ← θ_jump, adaptation jumps). The indices (plus `offset`, the range's first neuron) of the
+    /// neurons that fired are appended to `spikes` in ascending order.
+    ///
+    /// On x86-64 CPUs with AVX2 the same code runs 8 neurons per instruction instead of 4, with
+    /// bit-identical results (see [`super::simd`]).
+    pub fn evolve(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut Vec<u32>) => evolve_body
+);
+
+#[inline(always)]
+fn evolve_body(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut Vec<u32>) {
     let n = s.v.len();
     let (v, ga, gn, gg) = (&mut s.v[..n], &mut s.g_ampa[..n], &mut s.g_nmda[..n], &mut s.g_gaba[..n]);
     let (a1, a2, th) = (&mut s.g_a1[..n], &mut s.g_a2[..n], &mut s.theta[..n]);
@@ -116,24 +125,34 @@ pub fn evolve(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut 
         let dv = g_exc * (d.e_exc - vk) + (g_g + ad1 + ad2) * (d.e_inh - vk) + (d.e_leak - vk);
         v[k] = (vk + d.dt_over_tau * dv).clamp(d.v_min, d.v_max);
     }
-    // Threshold test in blocks of 8: a branch-free "any above?" per block skips the ~99.9 % of
-    // blocks without a spike (a per-neuron branch was a quarter of this function's time).
+    // Threshold test in blocks of 8: a branch-free bit mask per block (a vector compare) skips
+    // the ~99.9 % of blocks without a spike; set bits are the neurons that fire, in order.
+    let thr = d.theta_rest;
+    let mut fire = |g: usize, v: &mut f32, t: &mut f32| {
+        spikes.push(offset + g as u32);
+        *v = d.v_reset;
+        *t = d.theta_jump;
+        a1[g] += d.adapt1_jump;
+        a2[g] += d.adapt2_jump;
+    };
+    let (mut vb, mut tb) = (v.chunks_exact_mut(8), th.chunks_exact_mut(8));
     let mut base = 0;
-    for (vb, tb) in v.chunks_mut(8).zip(th.chunks_mut(8)) {
-        let any = vb.iter().zip(tb.iter()).fold(false, |acc, (&vk, &t)| acc | (vk > d.theta_rest + t));
-        if any {
-            for k in 0..vb.len() {
-                if vb[k] > d.theta_rest + tb[k] {
-                    let g = base + k;
-                    spikes.push(offset + g as u32);
-                    vb[k] = d.v_reset;
-                    tb[k] = d.theta_jump;
-                    a1[g] += d.adapt1_jump;
-                    a2[g] += d.adapt2_jump;
-                }
-            }
+    for (vb, tb) in (&mut vb).zip(&mut tb) {
+        let mut mask = 0u32;
+        for (k, (&vk, &t)) in vb.iter().zip(tb.iter()).enumerate() {
+            mask |= u32::from(vk > thr + t) << k;
         }
-        base += vb.len();
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            fire(base + k, &mut vb[k], &mut tb[k]);
+        }
+        base += 8;
+    }
+    for (k, (v, t)) in vb.into_remainder().iter_mut().zip(tb.into_remainder()).enumerate() {
+        if *v > thr + *t {
+            fire(base + k, v, t);
+        }
     }
 }
 

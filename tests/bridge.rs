@@ -100,3 +100,46 @@ fn shutdown_is_clean_while_running_and_while_paused() {
         assert!(t0.elapsed() < Duration::from_secs(5));
     }
 }
+
+#[test]
+fn runaway_limit_can_be_changed_and_a_bad_one_is_refused() {
+    let h = SimHandle::spawn(common::small_params(6), opts(false)).unwrap();
+    for bad in [0.0, -5.0, f64::NAN, f64::INFINITY, 1e6] {
+        h.send(Command::SetRunawayLimit(bad)).unwrap();
+        let f = wait_for(&h, 10.0, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with("edit refused")))
+            .unwrap_or_else(|| panic!("{bad} Hz not refused"));
+        assert!(f.status.message.unwrap().text.contains("runaway limit"));
+        assert_eq!(f.status.runaway_hz, engram::bridge::DEFAULT_RUNAWAY_HZ);
+        h.send(Command::SetRunawayLimit(engram::bridge::DEFAULT_RUNAWAY_HZ)).unwrap();
+        wait_for(&h, 10.0, |f| f.status.message.as_ref().is_some_and(|m| m.level == Level::Info)).unwrap();
+    }
+    // A limit the quiet network exceeds at once pauses it.
+    h.send(Command::SetRunawayLimit(0.5)).unwrap();
+    h.send(Command::Run).unwrap();
+    let f = wait_for(&h, 30.0, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with("paused:")))
+        .expect("paused by the new limit");
+    assert_eq!(f.status.runaway_hz, 0.5);
+    assert!(f.status.message.unwrap().text.contains("Hz exceeds 0.5 Hz"));
+    assert!(!f.status.running);
+    assert!(SimHandle::spawn(common::small_params(6), BridgeOptions { runaway_hz: -1.0, ..opts(false) }).is_err());
+    h.shutdown().unwrap();
+}
+
+#[test]
+fn a_panic_in_the_simulation_thread_is_reported_with_its_message() {
+    // A full, unread stream must not lose the report: it has its own slot.
+    let h = SimHandle::spawn(common::small_params(7), BridgeOptions { frame_capacity: 1, ..opts(true) }).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(h.is_alive() && h.failure().is_none());
+    h.send(Command::InjectPanic).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h.is_alive() {
+        assert!(Instant::now() < deadline, "thread still alive after the injected panic");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let why = h.failure().expect("a failure message");
+    assert_eq!(why, "simulation thread failed: injected failure (Command::InjectPanic)");
+    assert!(h.send(Command::Run).unwrap_err().to_string().contains("stopped"));
+    // The thread caught its panic, so shutting down the handle is not an error.
+    h.shutdown().unwrap();
+}

@@ -185,6 +185,54 @@ fn inconsistent_payload_is_refused_before_allocating() {
     assert!(m.contains("connectivity differs"), "{m}");
 }
 
+/// Byte offset of the body of `tag` (after its tag and length) in a snapshot file.
+fn section_body(bytes: &[u8], tag: &[u8; 4]) -> usize {
+    let mut at = 32;
+    while &bytes[at..at + 4] != tag {
+        at += 12 + u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+    }
+    at + 12
+}
+
+#[test]
+fn non_finite_values_are_refused_naming_section_array_and_index() {
+    let dir = common::scratch_dir("snapshot_non_finite");
+    let (_, good) = saved(&dir);
+    let f32_at = |bytes: &mut Vec<u8>, at: usize, v: f32| bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+
+    // e.v[3]: NEUR starts with the count of e.v, then its values.
+    let mut bad = good.clone();
+    let ev = section_body(&bad, b"NEUR") + 8;
+    f32_at(&mut bad, ev + 3 * 4, f32::NAN);
+    fix_checksum(&mut bad);
+    let m = load_error(&dir, "nan_v.engram", &bad);
+    assert!(m.contains("section NEUR: e.v[3] is NaN, expected a finite value"), "{m}");
+
+    // ee.w[7] (SYNW starts with the E→E weights) and input_e.w_tilde (the last array).
+    let mut bad = good.clone();
+    let w = section_body(&bad, b"SYNW") + 8;
+    f32_at(&mut bad, w + 7 * 4, f32::INFINITY);
+    fix_checksum(&mut bad);
+    let m = load_error(&dir, "inf_w.engram", &bad);
+    assert!(m.contains("section SYNW: ee.w[7] is inf"), "{m}");
+    let mut bad = good.clone();
+    let end = section_body(&bad, b"STPS") - 12;
+    f32_at(&mut bad, end - 4, f32::NEG_INFINITY);
+    fix_checksum(&mut bad);
+    let m = load_error(&dir, "inf_wt.engram", &bad);
+    assert!(m.contains("section SYNW: input_e.w_tilde[") && m.contains("is -inf"), "{m}");
+
+    // A trace, from an in-memory state (the encoder does not check, the decoder does).
+    let mut net = Network::new(params()).unwrap();
+    net.run(10, |_| {});
+    let mut state = net.state();
+    state.h[5] = f64::NAN;
+    let err = snapshot::from_bytes(&snapshot::to_bytes(&state).unwrap(), "mem.engram").unwrap_err().to_string();
+    assert_eq!(err, "mem.engram: section TRAC: h[5] is NaN, expected a finite value");
+    // The untouched file still loads.
+    assert!(snapshot::from_bytes(&good, "good.engram").is_ok());
+}
+
 #[test]
 fn interrupted_save_keeps_the_previous_snapshot() {
     let dir = common::scratch_dir("snapshot_interrupted");

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::bridge::{Command, Level, PhaseChoice, Speed, Status};
+use crate::bridge::{Command, DEFAULT_RUNAWAY_HZ, Level, PhaseChoice, Speed, Status, check_runaway_hz};
 use crate::io::{atomic, preset};
 use crate::sim::Params;
 use crate::sim::params::PhaseName;
@@ -113,6 +113,10 @@ pub struct ControlsState {
     pub preset_path: Option<std::path::PathBuf>,
     /// Asks the user for a state file (native dialogs; tests substitute their own).
     pub state_dialog: StateDialog,
+    /// Text of the runaway-limit field [Hz].
+    pub runaway_text: String,
+    /// Runaway limit in force as last reported by the simulation [Hz].
+    pub runaway_hz: f64,
 }
 
 /// Which state file the user is asked for.
@@ -151,6 +155,8 @@ impl ControlsState {
             phase,
             preset_path: None,
             state_dialog: native_state_dialog,
+            runaway_text: format!("{DEFAULT_RUNAWAY_HZ}"),
+            runaway_hz: DEFAULT_RUNAWAY_HZ,
         }
     }
 
@@ -158,6 +164,10 @@ impl ControlsState {
     pub fn ingest(&mut self, status: &Status) {
         self.running = status.running;
         self.speed = status.speed;
+        if status.runaway_hz != self.runaway_hz {
+            self.runaway_hz = status.runaway_hz;
+            self.runaway_text = format!("{}", status.runaway_hz);
+        }
         if !Arc::ptr_eq(&self.current, &status.params) && *self.current != *status.params || self.phase != status.phase
         {
             self.phase = status.phase;
@@ -187,6 +197,13 @@ impl ControlsState {
         }
         p.validate().map_err(|e| e.to_string())?;
         Ok(p)
+    }
+
+    /// Parses and checks the runaway-limit field.
+    pub fn parse_runaway(&self) -> Result<f64, String> {
+        let text = self.runaway_text.trim();
+        let hz: f64 = text.parse().map_err(|_| format!("runaway limit: `{text}` is not a number"))?;
+        check_runaway_hz(hz).map_err(|e| e.to_string())
     }
 }
 
@@ -296,6 +313,8 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
         if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
             open_state(state, path);
         }
+        ui.separator();
+        super::export::menus(ui, state);
     });
 }
 
@@ -390,6 +409,24 @@ pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
         if ui.button("Revert").clicked() {
             c.texts = field_texts(&c.current, c.phase);
             c.edit_error = None;
+        }
+    });
+    ui.separator();
+    ui.horizontal(|ui| {
+        let c = &mut state.controls;
+        let label = ui.label("runaway limit [Hz]").on_hover_text(
+            "A population rate above this in a 100 ms bin pauses the simulation (as does a NaN or infinity anywhere \
+             in the state)",
+        );
+        ui.add(egui::TextEdit::singleline(&mut c.runaway_text).desired_width(60.0)).labelled_by(label.id);
+        if ui.button("Set").clicked() {
+            match c.parse_runaway() {
+                Ok(hz) => {
+                    c.edit_error = None;
+                    state.outbox.push(Command::SetRunawayLimit(hz));
+                }
+                Err(e) => c.edit_error = Some(e),
+            }
         }
     });
     if let Some(e) = &state.controls.edit_error {

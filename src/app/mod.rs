@@ -7,6 +7,7 @@
 
 pub mod colormap;
 pub mod controls;
+pub mod export;
 pub mod gallery;
 pub mod input_view;
 pub mod raster;
@@ -42,6 +43,8 @@ pub struct EngramApp {
     pub state: AppState,
     sim: Option<SimHandle>,
     opts: GuiOptions,
+    /// How simulation threads are started (also on restart).
+    bridge: BridgeOptions,
     started: Instant,
     screenshot_requested: bool,
     screenshot_done: Arc<std::sync::atomic::AtomicBool>,
@@ -52,29 +55,66 @@ pub struct EngramApp {
 impl EngramApp {
     /// Starts the simulation thread on `params`.
     pub fn new(params: Params, opts: GuiOptions) -> Self {
-        let mut state = AppState::new(&params);
-        let sim = match SimHandle::spawn(
-            params,
-            BridgeOptions { threads: opts.threads, nice: 10, ..BridgeOptions::default() },
-        ) {
-            Ok(h) => Some(h),
-            Err(e) => {
-                state.set_error(format!("cannot start the simulation: {e}"));
-                None
-            }
-        };
-        EngramApp {
-            state,
-            sim,
+        let bridge = BridgeOptions { threads: opts.threads, nice: 10, ..BridgeOptions::default() };
+        Self::with_bridge(params, opts, bridge)
+    }
+
+    /// [`EngramApp::new`] with explicit bridge options (tests use small, quiet ones).
+    pub fn with_bridge(params: Params, opts: GuiOptions, bridge: BridgeOptions) -> Self {
+        let mut app = EngramApp {
+            state: AppState::new(&params),
+            sim: None,
             opts,
+            bridge,
             started: Instant::now(),
             screenshot_requested: false,
             screenshot_done: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             frames_drawn: 0,
+        };
+        app.start_sim(params);
+        app
+    }
+
+    /// Starts a simulation thread on a fresh network; a failure to start is shown, not fatal.
+    fn start_sim(&mut self, params: Params) {
+        match SimHandle::spawn(params, self.bridge.clone()) {
+            Ok(h) => self.sim = Some(h),
+            Err(e) => {
+                self.state.set_error(format!("cannot start the simulation: {e}"));
+                self.state.sim_stopped = true;
+            }
         }
     }
 
-    /// Drains frames (within the time budget) and the latest snapshot into the state.
+    /// Replaces a stopped simulation thread by a new one on a fresh network built from the
+    /// parameters last in force (preset, live edits and seed). The failed thread's network is
+    /// not reused: its state may be what made it fail.
+    pub fn restart(&mut self) {
+        if let Some(old) = self.sim.take() {
+            // Joins a thread that has already ended; its panic was reported already.
+            let _ = old.shutdown();
+        }
+        let params = (*self.state.controls.current).clone();
+        if let Some(s) = &self.state.status {
+            self.bridge.runaway_hz = s.runaway_hz;
+        }
+        let (name, seed) = (params.name.clone(), params.seed);
+        self.state.sim_error = None;
+        self.state.sim_stopped = false;
+        self.state.status = None;
+        self.state.snapshot = None;
+        self.state.outbox.clear();
+        self.start_sim(params);
+        if self.sim.is_some() {
+            self.state.set_ui_message(
+                crate::bridge::Level::Info,
+                format!("simulation restarted on a fresh network (preset {name}, seed {seed})"),
+            );
+        }
+    }
+
+    /// Drains frames (within the time budget) and the latest snapshot into the state, and
+    /// notices a simulation thread that has stopped.
     pub fn logic(&mut self) {
         let Some(sim) = &self.sim else { return };
         let t0 = Instant::now();
@@ -87,8 +127,10 @@ impl EngramApp {
         if let Some(snap) = sim.latest_snapshot() {
             self.state.snapshot = Some(snap);
         }
-        if !sim.is_alive() && self.state.sim_error.is_none() {
-            self.state.set_error("the simulation thread has stopped".into());
+        if !sim.is_alive() && !self.state.sim_stopped {
+            self.state.sim_stopped = true;
+            let why = sim.failure().unwrap_or_else(|| "the simulation thread has stopped unexpectedly".into());
+            self.state.set_error(format!("{why}. The window still works; Restart simulation starts a fresh network."));
         }
     }
 
@@ -97,7 +139,9 @@ impl EngramApp {
         let cmds: Vec<Command> = std::mem::take(&mut self.state.outbox);
         if let Some(sim) = &self.sim {
             for c in cmds {
-                if let Err(e) = sim.send(c) {
+                if let Err(e) = sim.send(c)
+                    && !self.state.sim_stopped
+                {
                     self.state.set_error(e.to_string());
                 }
             }
@@ -109,6 +153,22 @@ impl EngramApp {
         self.state.ui(ui);
     }
 
+    /// One whole frame without the window's exit hooks: drain the simulation, draw, send the
+    /// queued commands, restart if asked. Tests drive the app through this.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        self.logic();
+        self.ui(ui);
+        self.flush_outbox();
+        if std::mem::take(&mut self.state.restart_requested) {
+            self.restart();
+        }
+    }
+
+    /// The simulation handle, if a thread was started.
+    pub fn sim(&self) -> Option<&SimHandle> {
+        self.sim.as_ref()
+    }
+
     fn handle_exit_hooks(&mut self, ctx: &egui::Context) {
         let elapsed = self.started.elapsed().as_secs_f64();
         match self.opts.screenshot.clone() {
@@ -118,12 +178,9 @@ impl EngramApp {
                     self.screenshot_requested = true;
                     let (done, ctx2) = (self.screenshot_done.clone(), ctx.clone());
                     ctx.request_screenshot(move |image: Arc<egui::ColorImage>| {
-                        let [w, h] = image.size;
-                        let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-                        match image::RgbaImage::from_raw(w as u32, h as u32, bytes).map(|img| img.save(&path)) {
-                            Some(Ok(())) => eprintln!("engram: screenshot saved to {}", path.display()),
-                            Some(Err(e)) => eprintln!("engram: cannot save screenshot {}: {e}", path.display()),
-                            None => eprintln!("engram: screenshot has an unexpected size"),
+                        match export::save_png(&path, &image) {
+                            Ok(()) => eprintln!("engram: screenshot saved to {}", path.display()),
+                            Err(e) => eprintln!("engram: cannot save screenshot: {e}"),
                         }
                         done.store(true, std::sync::atomic::Ordering::SeqCst);
                         ctx2.request_repaint();
@@ -153,6 +210,9 @@ impl eframe::App for EngramApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         EngramApp::ui(self, ui);
         self.flush_outbox();
+        if std::mem::take(&mut self.state.restart_requested) {
+            self.restart();
+        }
         self.frames_drawn += 1;
     }
 }

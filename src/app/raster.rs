@@ -24,6 +24,9 @@ const TARGET_ROWS: usize = 512;
 pub const RATE_SCALE_HZ: f32 = 40.0;
 /// Time stamps closer than this are the same instant [s].
 const TIME_EPS: f64 = 1e-9;
+/// Most E spikes kept for export (about 4 s of the full network at 60 Hz): bounds memory
+/// whatever the rate.
+pub const MAX_RECENT_SPIKES: usize = 1 << 20;
 /// Colour of cells without data yet (before the first frame or time 0).
 const NO_DATA: Color32 = Color32::from_rgb(30, 30, 34);
 const E_RAMP: [[f32; 3]; 4] = [[8.0, 8.0, 12.0], [170.0, 50.0, 20.0], [255.0, 160.0, 50.0], [255.0, 250.0, 215.0]];
@@ -243,6 +246,9 @@ pub struct RasterState {
     view_key: (Vec<u32>, Vec<usize>, Vec<String>),
     /// Assembly groups in display positions (empty: E by index).
     pub groups: Vec<Group>,
+    /// The E spikes of the window shown, (model time [s], neuron), oldest first, for export as
+    /// `.ras` (at most [`MAX_RECENT_SPIKES`]).
+    pub recent_e: std::collections::VecDeque<(f64, u32)>,
     last_t_s: Option<f64>,
     dirty: bool,
     texture: Option<TextureHandle>,
@@ -269,6 +275,7 @@ impl RasterState {
             row_of_e: (0..n_e).map(|n| (n / per_row) as u32).collect(),
             view_key: Default::default(),
             groups: Vec::new(),
+            recent_e: Default::default(),
             last_t_s: None,
             dirty: true,
             texture: None,
@@ -311,6 +318,7 @@ impl RasterState {
             && (t0 < last - TIME_EPS || t1 < last - TIME_EPS)
         {
             self.ring.clear();
+            self.recent_e.clear();
         }
         if self.ring.head().is_none()
             && let Some(c) = self.ring.column_of(t0)
@@ -323,6 +331,16 @@ impl RasterState {
             if let Some(&r) = self.row_of_e.get(n as usize) {
                 self.ring.add(t, r as usize);
             }
+        }
+        self.recent_e
+            .extend(frame.e_spikes.iter().filter(|&&(t, n)| t.is_finite() && t >= 0.0 && (n as usize) < self.n_e));
+        if let Some((left, _)) = self.time_span() {
+            while self.recent_e.front().is_some_and(|&(t, _)| t < left) {
+                self.recent_e.pop_front();
+            }
+        }
+        while self.recent_e.len() > MAX_RECENT_SPIKES {
+            self.recent_e.pop_front();
         }
         for &(t, n) in &frame.i_spikes {
             if (n as usize) < self.n_i {

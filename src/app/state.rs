@@ -7,7 +7,7 @@ use crate::bridge::{Command, Frame, Level, Message, Status};
 use crate::sim::Params;
 use crate::sim::views::WeightView;
 
-use super::{controls, gallery, input_view, raster, rates, status_bar, weights};
+use super::{controls, export, gallery, input_view, raster, rates, status_bar, weights};
 
 pub struct AppState {
     /// Status from the newest frame, if any has arrived.
@@ -18,9 +18,15 @@ pub struct AppState {
     pub outbox: Vec<Command>,
     /// A failure of the simulation thread or of the channel, shown in the status bar.
     pub sim_error: Option<String>,
+    /// The simulation thread is not running (it failed, or never started): the status bar
+    /// offers "Restart simulation".
+    pub sim_stopped: bool,
+    /// The user asked for a new simulation thread; the app starts it after the frame.
+    pub restart_requested: bool,
     /// A message from the UI itself (file errors, saved presets).
     pub ui_message: Option<Message>,
     pub controls: controls::ControlsState,
+    pub export: export::ExportState,
     pub gallery: gallery::GalleryState,
     pub input: input_view::InputState,
     pub raster: raster::RasterState,
@@ -38,8 +44,11 @@ impl AppState {
             snapshot: None,
             outbox: Vec::new(),
             sim_error: None,
+            sim_stopped: false,
+            restart_requested: false,
             ui_message: None,
             controls: controls::ControlsState::new(params),
+            export: export::ExportState::default(),
             gallery: gallery::GalleryState::new(params),
             input: input_view::InputState::new(params.network.input_side),
             raster: raster::RasterState::new(params.network.n_e, params.network.n_i),
@@ -75,6 +84,7 @@ impl AppState {
     /// The whole window: toolbar on top, status bar at the bottom, input and patterns on the
     /// left, parameters on the right, raster, rates and weights in the middle.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        export::poll(ui.ctx(), self);
         egui::Panel::top("toolbar").show(ui, |ui| controls::toolbar(ui, self));
         egui::Panel::bottom("status").show(ui, |ui| status_bar::show(ui, self));
         egui::Panel::left("left").default_size(290.0).show(ui, |ui| {

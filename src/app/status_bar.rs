@@ -89,5 +89,13 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
             ui.separator();
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
+        if state.sim_stopped
+            && ui
+                .button("Restart simulation")
+                .on_hover_text("Start a new simulation thread on a fresh network: the parameters and seed in force")
+                .clicked()
+        {
+            state.restart_requested = true;
+        }
     });
 }

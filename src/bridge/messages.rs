@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::sim::Params;
+use crate::sim::import::Plastic;
 use crate::sim::monitor::RateBin;
 use crate::sim::params::PhaseName;
 use crate::sim::pattern::Pattern;
@@ -70,6 +71,25 @@ pub enum Command {
     SaveSnapshot(PathBuf),
     /// Replace the network by the one in a snapshot file; a bad file changes nothing.
     LoadSnapshot(PathBuf),
+    /// Replace the weights w of a plastic projection by a MatrixMarket file with exactly the
+    /// network's synapses ([`crate::io::weights::import_weights`]); a bad file changes nothing.
+    ImportWeights {
+        which: Plastic,
+        path: PathBuf,
+    },
+    /// Write w of a plastic projection to `path` and w̃ to its companion file (atomically).
+    ExportWeights {
+        which: Plastic,
+        path: PathBuf,
+    },
+    /// Write the live assemblies as a `.pat` file (atomically).
+    ExportAssemblies(PathBuf),
+    /// Pause when a population rate exceeds this in a 100 ms bin [Hz]; must be finite and > 0.
+    SetRunawayLimit(f64),
+    /// For tests only: make the simulation thread panic, as a bug would, to exercise the
+    /// failure report and the restart. Never sent by the window.
+    #[doc(hidden)]
+    InjectPanic,
     /// End the thread.
     Shutdown,
 }
@@ -91,6 +111,13 @@ impl Command {
             Command::Reset(p) => format!("reset ({}, seed {})", p.name, p.seed),
             Command::SaveSnapshot(p) => format!("save state to {}", p.display()),
             Command::LoadSnapshot(p) => format!("load state from {}", p.display()),
+            Command::ImportWeights { which, path } => {
+                format!("import {} weights from {}", which.label(), path.display())
+            }
+            Command::ExportWeights { which, path } => format!("export {} weights to {}", which.label(), path.display()),
+            Command::ExportAssemblies(p) => format!("export assemblies to {}", p.display()),
+            Command::SetRunawayLimit(hz) => format!("runaway limit {hz} Hz"),
+            Command::InjectPanic => "inject panic".into(),
             Command::Shutdown => "shutdown".into(),
         }
     }
@@ -140,6 +167,8 @@ pub struct Status {
     pub i_hz: f64,
     /// Frames the simulation could not deliver because the UI was behind.
     pub dropped_frames: u64,
+    /// Population rate above which the simulation pauses [Hz].
+    pub runaway_hz: f64,
     /// The latest warning or error (runaway network, refused edit), if any.
     pub message: Option<Message>,
     /// Parameters in force.
@@ -192,6 +221,7 @@ impl Frame {
                 e_hz: f64::NAN,
                 i_hz: f64::NAN,
                 dropped_frames: 0,
+                runaway_hz: super::DEFAULT_RUNAWAY_HZ,
                 message: None,
                 params,
                 assemblies: Arc::new(Vec::new()),

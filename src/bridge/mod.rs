@@ -10,16 +10,33 @@
 pub mod messages;
 mod worker;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
+pub use crate::sim::import::Plastic;
 pub use messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
 
 use crate::error::{Error, Result};
 use crate::sim::Params;
 use crate::sim::views::WeightView;
+
+/// Default of [`BridgeOptions::runaway_hz`] [Hz]: well above any rate of a healthy network
+/// (≈ 1–20 Hz; assemblies during recall ≈ 50–80 Hz), well below a runaway's hundreds of Hz.
+pub const DEFAULT_RUNAWAY_HZ: f64 = 150.0;
+/// Largest accepted runaway limit [Hz]: a population rate of 1 kHz means every neuron fires
+/// every millisecond; a higher limit would be no guard at all.
+pub const MAX_RUNAWAY_HZ: f64 = 1000.0;
+
+/// Checks a runaway limit: finite and in (0, [`MAX_RUNAWAY_HZ`]].
+pub fn check_runaway_hz(hz: f64) -> Result<f64> {
+    if hz.is_finite() && hz > 0.0 && hz <= MAX_RUNAWAY_HZ {
+        Ok(hz)
+    } else {
+        Err(Error::Invalid(format!("runaway limit {hz} Hz: expected a number in (0, {MAX_RUNAWAY_HZ}]")))
+    }
+}
 
 /// Tunables of the bridge (defaults suit the GUI; tests shrink them).
 #[derive(Clone, Debug)]
@@ -32,7 +49,8 @@ pub struct BridgeOptions {
     pub snapshot_interval_s: f64,
     /// Side of the block matrices in snapshots.
     pub snapshot_bins: usize,
-    /// A population rate above this in a 100 ms bin pauses the simulation [Hz].
+    /// A population rate above this in a 100 ms bin pauses the simulation [Hz]; so does a
+    /// non-finite neuron state (checked every 100 ms bin) or weight (checked with each snapshot).
     pub runaway_hz: f64,
     /// Start running immediately.
     pub start_running: bool,
@@ -52,7 +70,7 @@ impl Default for BridgeOptions {
             frame_interval_s: 1.0 / 30.0,
             snapshot_interval_s: 0.5,
             snapshot_bins: 128,
-            runaway_hz: 150.0,
+            runaway_hz: DEFAULT_RUNAWAY_HZ,
             start_running: true,
             threads: 1,
             nice: 0,
@@ -68,6 +86,9 @@ pub struct SimHandle {
     frames: Receiver<Frame>,
     snapshots: Receiver<Arc<WeightView>>,
     log: Receiver<(u64, String)>,
+    /// What made the thread fail (its panic message), set by the thread as it ends; kept
+    /// outside the frame stream so a full stream cannot lose it.
+    failure: Arc<Mutex<Option<String>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -78,6 +99,7 @@ impl SimHandle {
         // Checked here so a bad count is an error of `spawn`; the pool itself is started on the
         // simulation thread below, so that its threads inherit that thread's priority.
         net.set_threads(1)?;
+        check_runaway_hz(opts.runaway_hz)?;
         if !(1..=64).contains(&opts.threads) {
             return Err(Error::Invalid(format!("threads = {}: expected 1 to 64", opts.threads)));
         }
@@ -86,20 +108,31 @@ impl SimHandle {
         let (snap_tx, snap_rx) = bounded(1);
         let (log_tx, log_rx) = bounded(1024);
         let evict = snap_rx.clone();
+        let failure = Arc::new(Mutex::new(None));
+        let failure_slot = failure.clone();
         let thread = std::thread::Builder::new()
             .name("engram-sim".into())
             .spawn(move || {
                 lower_priority(opts.nice);
                 let mut net = net;
                 let started = net.set_threads(opts.threads);
-                let mut w = worker::Worker::new(net, opts, cmd_rx, frame_tx, snap_tx, evict, log_tx);
+                let links =
+                    worker::Links { cmd_rx, frame_tx, snap_tx, snap_evict: evict, log_tx, failure: failure_slot };
+                let mut w = worker::Worker::new(net, opts, links);
                 if let Err(e) = started {
                     w.warn(messages::Level::Warning, format!("running on one thread: {e}"));
                 }
                 w.run()
             })
             .map_err(|e| Error::Invalid(format!("cannot start the simulation thread: {e}")))?;
-        Ok(SimHandle { commands: cmd_tx, frames: frame_rx, snapshots: snap_rx, log: log_rx, thread: Some(thread) })
+        Ok(SimHandle {
+            commands: cmd_tx,
+            frames: frame_rx,
+            snapshots: snap_rx,
+            log: log_rx,
+            failure,
+            thread: Some(thread),
+        })
     }
 
     /// Sends a command without blocking. Fails if the thread has ended or is 256 commands behind.
@@ -123,6 +156,12 @@ impl SimHandle {
     /// Commands applied so far, with the step at which each took effect (oldest first).
     pub fn drain_log(&self) -> Vec<(u64, String)> {
         self.log.try_iter().collect()
+    }
+
+    /// Why the thread failed, if it did: "simulation thread failed: <panic message>".
+    pub fn failure(&self) -> Option<String> {
+        // A poisoned lock still holds the message (the writer cannot panic while holding it).
+        self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// True while the thread runs.

@@ -1,14 +1,15 @@
 //! The simulation thread's loop.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::BridgeOptions;
 use super::messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
-use crate::io::snapshot;
+use crate::io::{pat, snapshot, weights};
 use crate::sim::Network;
+use crate::sim::health;
 use crate::sim::monitor::{AssemblyTracker, RateMonitor};
 use crate::sim::params::STEPS_PER_SECOND;
 use crate::sim::pattern::Pattern;
@@ -21,6 +22,18 @@ const CHUNK_STEPS: u64 = 10;
 /// per chunk) costs little; still a multiple of [`CHUNK_STEPS`].
 const RUN_CHUNK_STEPS: u64 = 5 * CHUNK_STEPS;
 
+/// The worker's ends of the channels to the UI, and its failure slot.
+pub(super) struct Links {
+    pub cmd_rx: Receiver<Command>,
+    pub frame_tx: Sender<Frame>,
+    pub snap_tx: Sender<Arc<WeightView>>,
+    /// A receiver on the snapshot slot, used only to evict an unread snapshot (latest wins).
+    pub snap_evict: Receiver<Arc<WeightView>>,
+    pub log_tx: Sender<(u64, String)>,
+    /// Where the panic message goes if the thread fails ([`super::SimHandle::failure`]).
+    pub failure: Arc<Mutex<Option<String>>>,
+}
+
 pub(super) struct Worker {
     net: Network,
     opts: BridgeOptions,
@@ -30,6 +43,8 @@ pub(super) struct Worker {
     /// A receiver on the snapshot slot, used only to evict an unread snapshot (latest wins).
     snap_evict: Receiver<Arc<WeightView>>,
     log_tx: Sender<(u64, String)>,
+    /// Where the panic message goes if the thread fails ([`super::SimHandle::failure`]).
+    failure: Arc<Mutex<Option<String>>>,
     running: bool,
     /// Steps still to run while paused (from `Step`).
     pending_steps: u64,
@@ -57,15 +72,8 @@ pub(super) struct Worker {
 }
 
 impl Worker {
-    pub(super) fn new(
-        net: Network,
-        opts: BridgeOptions,
-        cmd_rx: Receiver<Command>,
-        frame_tx: Sender<Frame>,
-        snap_tx: Sender<Arc<WeightView>>,
-        snap_evict: Receiver<Arc<WeightView>>,
-        log_tx: Sender<(u64, String)>,
-    ) -> Self {
+    pub(super) fn new(net: Network, opts: BridgeOptions, links: Links) -> Self {
+        let Links { cmd_rx, frame_tx, snap_tx, snap_evict, log_tx, failure } = links;
         let now = Instant::now();
         let user_rng = Stream::new(net.params().seed, StreamId::User);
         let params = Arc::new(net.params().clone());
@@ -97,6 +105,7 @@ impl Worker {
             snap_tx,
             snap_evict,
             log_tx,
+            failure,
         };
         w.start_phase(w.phase);
         w
@@ -110,8 +119,11 @@ impl Worker {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown error".into());
+            let text = format!("simulation thread failed: {what}");
+            *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
             self.running = false;
-            self.message = Some(Message { level: Level::Error, text: format!("simulation thread failed: {what}") });
+            self.message = Some(Message { level: Level::Error, text });
+            // Best effort (the stream may be full); the handle's failure slot has it anyway.
             self.send_frame(true);
         }
     }
@@ -220,6 +232,38 @@ impl Worker {
                 }
                 Err(e) => self.warn(Level::Error, format!("load failed: {e}")),
             },
+            Command::ImportWeights { which, path } => match weights::import_weights(&mut self.net, which, &path) {
+                Ok(()) => self.info(&format!("{} weights imported from {}", which.label(), path.display())),
+                Err(e) => self.warn(Level::Error, format!("import refused: {e}")),
+            },
+            Command::ExportWeights { which, path } => match weights::save_weights(&path, &self.net, which) {
+                Ok(()) => self.info(&format!(
+                    "{} weights written to {} (w~ to {})",
+                    which.label(),
+                    path.display(),
+                    crate::io::mtx::companion_path(&path).display()
+                )),
+                Err(e) => self.warn(Level::Error, format!("export failed: {e}")),
+            },
+            Command::ExportAssemblies(path) => {
+                let result = if self.assemblies.is_empty() {
+                    Err(crate::Error::Invalid("no assemblies yet (they form during the init phase)".into()))
+                } else {
+                    pat::write_pat(&path, &self.assemblies)
+                };
+                match result {
+                    Ok(()) => self.info(&format!("{} assemblies written to {}", self.assemblies.len(), path.display())),
+                    Err(e) => self.warn(Level::Error, format!("export failed: {e}")),
+                }
+            }
+            Command::SetRunawayLimit(hz) => match super::check_runaway_hz(hz) {
+                Ok(hz) => {
+                    self.opts.runaway_hz = hz;
+                    self.info(&format!("runaway limit set to {hz} Hz"));
+                }
+                Err(e) => self.warn(Level::Warning, format!("edit refused: {e}")),
+            },
+            Command::InjectPanic => panic!("injected failure (Command::InjectPanic)"),
             Command::Shutdown => self.shutdown = true,
         }
     }
@@ -237,6 +281,13 @@ impl Worker {
         self.frame = empty_frame(&self.net, &self.params);
         self.last_snapshot = None;
         self.reset_pace();
+    }
+
+    /// Stops running (and stepping) with a warning.
+    fn pause_with(&mut self, text: String) {
+        self.running = false;
+        self.pending_steps = 0;
+        self.message = Some(Message { level: Level::Warning, text });
     }
 
     fn info(&mut self, text: &str) {
@@ -287,21 +338,29 @@ impl Worker {
         if !self.running {
             self.pending_steps -= steps;
         }
-        // New 100 ms bins: move them into the frame and check for a runaway network.
-        for b in &self.rates.bins[self.bins_sent..] {
-            let bad = [b.e_hz, b.i_hz].iter().any(|r| !r.is_finite());
-            let over = [("E", b.e_hz), ("I", b.i_hz)].into_iter().find(|(_, r)| *r > self.opts.runaway_hz);
-            if bad || over.is_some() || !self.net.e.v.iter().all(|v| v.is_finite()) {
-                self.running = false;
-                self.pending_steps = 0;
-                let why = match over {
-                    Some((pop, r)) => format!("{pop} population rate {r:.0} Hz exceeds {:.0} Hz", self.opts.runaway_hz),
-                    None => "non-finite state (NaN or infinity) in the E population".into(),
-                };
-                self.message = Some(Message { level: Level::Warning, text: format!("paused: {why}") });
+        // New 100 ms bins: move them into the frame and check for a runaway network. The
+        // neuron state is checked once per chunk that completes a bin.
+        let bins = &self.rates.bins[self.bins_sent..];
+        let bad_state = if bins.is_empty() { None } else { health::non_finite_neurons(&self.net) };
+        let limit = self.opts.runaway_hz;
+        let mut why = None;
+        for b in bins {
+            let over = [("E", b.e_hz), ("I", b.i_hz)].into_iter().find(|(_, r)| r.is_nan() || *r > limit);
+            if let (None, Some((pop, r))) = (&why, over) {
+                why = Some(if r.is_finite() {
+                    format!("{pop} population rate {r:.0} Hz exceeds {limit} Hz")
+                } else {
+                    format!("{pop} population rate is not finite")
+                });
             }
             self.last_rates = (b.e_hz, b.i_hz);
-            self.frame.rate_bins.push(b.clone());
+        }
+        self.frame.rate_bins.extend_from_slice(bins);
+        if let Some(where_) = bad_state {
+            why = Some(format!("non-finite state (NaN or infinity) in {where_}"));
+        }
+        if let Some(why) = why {
+            self.pause_with(format!("paused: {why}"));
         }
         // The monitor's history lives in the frames; keep its own list short.
         self.rates.bins.clear();
@@ -323,6 +382,10 @@ impl Worker {
                 // The per-assembly rate lines follow the live membership.
                 let members = self.assemblies.iter().map(|p| p.indices.clone()).collect();
                 self.rates.set_assemblies(self.net.e.len(), members);
+            }
+            // Weights are checked here, at a few Hz of wall time, not per bin: millions of them.
+            if let Some(where_) = health::non_finite_weights(&self.net) {
+                self.pause_with(format!("paused: non-finite weights (NaN or infinity) in {where_}"));
             }
             let view = Arc::new(weight_view(&self.net, &self.assemblies, self.opts.snapshot_bins));
             // Latest wins: drop an unread snapshot, then offer the new one.
@@ -369,6 +432,7 @@ impl Worker {
             e_hz,
             i_hz,
             dropped_frames: self.dropped,
+            runaway_hz: self.opts.runaway_hz,
             message: self.message.clone(),
             params: self.params.clone(),
             assemblies: self.assemblies.clone(),

@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::io::{atomic, mtx, pat, preset, ras, snapshot};
+use crate::io::{atomic, pat, preset, ras, snapshot, weights};
 use crate::sim::analysis::{RecallCriteria, RecallRecorder, weight_structure};
+use crate::sim::import::Plastic;
 use crate::sim::monitor::{AssemblyTracker, RateMonitor, SpikeHash};
 use crate::sim::network::Network;
 use crate::sim::params::{DT_MS, Params, PhaseName};
@@ -57,6 +58,7 @@ pub struct GuiArgs {
 }
 
 #[derive(Subcommand, Debug)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing would only complicate clap")]
 pub enum Command {
     /// Run the network headless and write rates, a summary and weight matrices.
     Run(RunArgs),
@@ -113,6 +115,14 @@ pub struct RunArgs {
     /// Save the network state to a snapshot file at the end of the run.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Replace the E→E weights w by a MatrixMarket file (row = pre, column = post, 1-based) with
+    /// exactly this network's synapses, e.g. `weights_ee.mtx` of an earlier run with the same
+    /// preset and seed; applied after building or loading the network.
+    #[arg(long, value_name = "FILE")]
+    pub import_ee: Option<PathBuf>,
+    /// Replace the Input→E weights w likewise (e.g. `weights_input_e.mtx`).
+    #[arg(long, value_name = "FILE")]
+    pub import_input_e: Option<PathBuf>,
 }
 
 impl Default for RunArgs {
@@ -131,6 +141,8 @@ impl Default for RunArgs {
             weight_every: 60.0,
             load: None,
             save: None,
+            import_ee: None,
+            import_input_e: None,
         }
     }
 }
@@ -256,6 +268,11 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         Some(path) => snapshot::load(path)?,
         None => Network::new(load(&a.preset, a.seed)?)?,
     };
+    for (which, file) in [(Plastic::Ee, &a.import_ee), (Plastic::InputE, &a.import_input_e)] {
+        if let Some(path) = file {
+            weights::import_weights(&mut net, which, path)?;
+        }
+    }
     if let Some(list) = &a.ablate {
         let mut p = net.params().clone();
         ablation::ablate_list(&mut p.mechanisms, list)?;
@@ -409,7 +426,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         inner.flush().map_err(|e| Error::io(&path, e))?;
     }
 
-    write_rates_csv(&a.out.join("rates.csv"), &rates)?;
+    crate::io::rates::save_rates_csv(&a.out.join("rates.csv"), &rates.bins)?;
     let assemblies = current_assemblies(&tracker, &frozen);
     atomic::atomic_write(&a.out.join("weight_structure.csv"), |w| w.write_all(ws_csv.as_bytes()))?;
     let recall = match &recorder {
@@ -473,41 +490,10 @@ fn synapse_counts(net: &Network) -> serde_json::Value {
     })
 }
 
-fn write_rates_csv(path: &Path, rates: &RateMonitor) -> Result<()> {
-    atomic::atomic_write(path, |w| {
-        let n_asm = rates.bins.iter().map(|b| b.assemblies_hz.len()).max().unwrap_or(0);
-        write!(w, "t_s,e_hz,i_hz,input_hz")?;
-        for k in 0..n_asm {
-            write!(w, ",assembly{k}_hz")?;
-        }
-        writeln!(w)?;
-        for b in &rates.bins {
-            write!(w, "{:.1},{:.4},{:.4},{:.4}", b.t_s, b.e_hz, b.i_hz, b.input_hz)?;
-            for k in 0..n_asm {
-                match b.assemblies_hz.get(k) {
-                    Some(r) => write!(w, ",{r:.4}")?,
-                    None => write!(w, ",")?,
-                }
-            }
-            writeln!(w)?;
-        }
-        Ok(())
-    })
-}
-
 /// Writes w and w̃ of the two plastic excitatory projections (companion file for w̃).
 fn save_weights(dir: &Path, net: &Network) -> Result<()> {
-    for (name, proj) in [("weights_ee.mtx", &net.ee), ("weights_input_e.mtx", &net.inp)] {
-        let path = dir.join(name);
-        let t = net.time_s();
-        mtx::save_mtx(&path, proj.n_pre, proj.n_post, proj.triplets(&proj.w), &format!("w at t = {t} s"))?;
-        mtx::save_mtx(
-            &mtx::companion_path(&path),
-            proj.n_pre,
-            proj.n_post,
-            proj.triplets(&proj.w_tilde_by_synapse()),
-            &format!("consolidated w at t = {t} s"),
-        )?;
+    for which in Plastic::ALL {
+        weights::save_weights(&dir.join(which.file_name()), net, which)?;
     }
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! File formats: presets (TOML), `.pat` pattern files, MatrixMarket matrices, `.ras` rasters,
-//! network-state snapshots.
+//! network-state snapshots, rate tables.
 
 pub mod atomic;
 pub mod mtx;
 pub mod pat;
 pub mod preset;
 pub mod ras;
+pub mod rates;
 pub mod snapshot;
+pub mod weights;
 
 use std::io::Read;
 use std::path::Path;

@@ -36,18 +36,42 @@ const MAX_LINE_BYTES: usize = 1 << 16;
 
 /// Parses the text of a MatrixMarket file that must be `expected_rows × expected_cols`.
 pub fn parse_mtx(text: &str, file: &str, expected_rows: usize, expected_cols: usize) -> Result<Triplets> {
-    parse_lines(&mut text.lines(), text.len() as u64, file, expected_rows, expected_cols)
+    let mut sink = Collect::default();
+    parse_lines(&mut text.lines(), text.len() as u64, file, expected_rows, expected_cols, &mut sink)?;
+    Ok(Triplets { rows: expected_rows, cols: expected_cols, entries: sink.entries })
 }
 
 /// Reads a MatrixMarket file line by line (never holding the whole text in memory); errors
 /// name the file as `path.display()`.
 pub fn read_mtx(path: &Path, expected_rows: usize, expected_cols: usize) -> Result<Triplets> {
+    let mut sink = Collect::default();
+    stream_file(path, expected_rows, expected_cols, &mut sink)?;
+    Ok(Triplets { rows: expected_rows, cols: expected_cols, entries: sink.entries })
+}
+
+/// Reads a MatrixMarket file like [`read_mtx`] but hands each entry to `on_entry` instead of
+/// collecting them, so the caller can check entries against its own rules and have a refusal
+/// reported at the entry's line: `on_size(nnz)` is called at the size line, `on_entry(i, j, v)`
+/// (0-based) for each entry, and an `Err(msg)` from either becomes a parse error naming the file
+/// and that line. All format checks of [`read_mtx`] apply except one: repeated `(i, j)` pairs are
+/// not detected here (the caller sees every entry and can do it for less).
+pub fn visit_mtx(
+    path: &Path,
+    expected_rows: usize,
+    expected_cols: usize,
+    on_size: impl FnMut(u64) -> std::result::Result<(), String>,
+    on_entry: impl FnMut(u32, u32, f32) -> std::result::Result<(), String>,
+) -> Result<()> {
+    stream_file(path, expected_rows, expected_cols, &mut Visit { on_size, on_entry })
+}
+
+fn stream_file(path: &Path, expected_rows: usize, expected_cols: usize, sink: &mut impl Sink) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     // Only a hint for the reservation (0 for pipes and devices): reading never trusts it.
     let byte_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let name = path.display().to_string();
     let mut lines = StreamLines { reader: BufReader::new(file), buf: Vec::new(), line_no: 0, path, name: &name };
-    parse_lines(&mut lines, byte_len, &name, expected_rows, expected_cols)
+    parse_lines(&mut lines, byte_len, &name, expected_rows, expected_cols, sink)
 }
 
 /// Writes a MatrixMarket `coordinate real general` file: banner, each line of `comment` as a
@@ -155,7 +179,8 @@ fn parse_lines(
     file: &str,
     expected_rows: usize,
     expected_cols: usize,
-) -> Result<Triplets> {
+    sink: &mut impl Sink,
+) -> Result<()> {
     let banner_hint = "expected `%%MatrixMarket matrix coordinate real general`";
     let mut line_no = 1;
     let Some(banner) = lines.next_line()? else {
@@ -199,8 +224,8 @@ fn parse_lines(
         return Err(Error::parse(file, size_line, format!("{nnz} entries cannot fit a {rows}×{cols} matrix")));
     }
 
-    let mut entries = Vec::with_capacity(initial_capacity(nnz, byte_len));
-    let mut dedup = Dedup::default();
+    sink.size(nnz, byte_len).map_err(|msg| Error::parse(file, size_line, msg))?;
+    let mut count = 0u64;
     loop {
         line_no += 1;
         let Some(line) = lines.next_line()? else {
@@ -210,29 +235,76 @@ fn parse_lines(
         if line.is_empty() || line.starts_with('%') {
             continue;
         }
-        if entries.len() as u64 == nnz {
+        if count == nnz {
             return Err(Error::parse(
                 file,
                 line_no,
                 format!("expected only {nnz} entries (size line {size_line}), found more"),
             ));
         }
-        let entry = parse_entry(line, field, rows, cols).map_err(|msg| Error::parse(file, line_no, msg))?;
-        if dedup.is_repeat(entry.0, entry.1, &entries) {
-            let (i, j) = (u64::from(entry.0) + 1, u64::from(entry.1) + 1);
-            return Err(Error::parse(file, line_no, format!("duplicate entry ({i}, {j})")));
-        }
-        entries.push(entry);
+        let (i, j, v) = parse_entry(line, field, rows, cols).map_err(|msg| Error::parse(file, line_no, msg))?;
+        sink.entry(i, j, v).map_err(|msg| Error::parse(file, line_no, msg))?;
+        count += 1;
     }
-    if (entries.len() as u64) < nnz {
+    if count < nnz {
         return Err(Error::parse(
             file,
             size_line,
-            format!("expected {nnz} entries, found only {} before the end of the file", entries.len()),
+            format!("expected {nnz} entries, found only {count} before the end of the file"),
         ));
     }
-    // Both fit usize: they equal the caller's expected sizes.
-    Ok(Triplets { rows: expected_rows, cols: expected_cols, entries })
+    Ok(())
+}
+
+/// Where [`parse_lines`] puts what it reads; an `Err` message becomes a parse error at the line
+/// being read.
+trait Sink {
+    /// The size line announced `nnz` entries in an input of about `byte_len` bytes.
+    fn size(&mut self, nnz: u64, byte_len: u64) -> std::result::Result<(), String>;
+    /// One entry (0-based indices, already range- and value-checked).
+    fn entry(&mut self, i: u32, j: u32, v: f32) -> std::result::Result<(), String>;
+}
+
+/// Collects the entries and refuses repeated `(i, j)` pairs.
+#[derive(Default)]
+struct Collect {
+    entries: Vec<(u32, u32, f32)>,
+    dedup: Dedup,
+}
+
+impl Sink for Collect {
+    fn size(&mut self, nnz: u64, byte_len: u64) -> std::result::Result<(), String> {
+        self.entries.reserve_exact(initial_capacity(nnz, byte_len));
+        Ok(())
+    }
+
+    fn entry(&mut self, i: u32, j: u32, v: f32) -> std::result::Result<(), String> {
+        if self.dedup.is_repeat(i, j, &self.entries) {
+            return Err(format!("duplicate entry ({}, {})", u64::from(i) + 1, u64::from(j) + 1));
+        }
+        self.entries.push((i, j, v));
+        Ok(())
+    }
+}
+
+/// Hands everything to the caller's closures ([`visit_mtx`]).
+struct Visit<S, E> {
+    on_size: S,
+    on_entry: E,
+}
+
+impl<S, E> Sink for Visit<S, E>
+where
+    S: FnMut(u64) -> std::result::Result<(), String>,
+    E: FnMut(u32, u32, f32) -> std::result::Result<(), String>,
+{
+    fn size(&mut self, nnz: u64, _byte_len: u64) -> std::result::Result<(), String> {
+        (self.on_size)(nnz)
+    }
+
+    fn entry(&mut self, i: u32, j: u32, v: f32) -> std::result::Result<(), String> {
+        (self.on_entry)(i, j, v)
+    }
 }
 
 /// How many entries to reserve for a header announcing `nnz` in an input of `byte_len` bytes:

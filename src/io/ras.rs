@@ -3,6 +3,7 @@
 //! and a 0-based neuron index. Plain text so the authors' scripts and gnuplot read it as is.
 
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
 
 use super::pat::quote;
 use crate::{Error, Result};
@@ -34,6 +35,18 @@ impl<W: Write> RasWriter<W> {
     pub fn finish(self) -> io::Result<W> {
         self.out.into_inner().map_err(|e| e.into_error())
     }
+}
+
+/// Writes spikes `(time [s], neuron)` as a raster file, atomically: a failed save (or a spike
+/// time [`RasWriter::push`] refuses) keeps the previous file.
+pub fn save_ras(path: &Path, spikes: impl IntoIterator<Item = (f64, u32)>) -> Result<()> {
+    super::atomic::atomic_write(path, |w| {
+        let mut out = RasWriter::new(w);
+        for (t, n) in spikes {
+            out.push(t, n)?;
+        }
+        out.finish()?.flush()
+    })
 }
 
 /// Parses a raster into `(time [s], neuron)` pairs in file order. Blank lines and `#` comment

@@ -397,7 +397,7 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
     if d.pos != bytes.len() {
         return Err(d.err("unexpected data after the last section"));
     }
-    Ok(NetworkState {
+    let state = NetworkState {
         params,
         t,
         phase,
@@ -417,7 +417,61 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         h,
         ltd,
         input,
-    })
+    };
+    check_finite(&state).map_err(|msg| Error::parse(file, 0, msg))?;
+    Ok(state)
+}
+
+/// Refuses a NaN or infinity anywhere in the evolving state: the checksum only proves the file
+/// is what was written, and a network saved after going numerically wrong would fail again on
+/// resume. The message names the section, the array and the index.
+fn check_finite(s: &NetworkState) -> std::result::Result<(), String> {
+    fn first_bad<T: Copy + Into<f64>>(section: &str, name: &str, v: &[T]) -> std::result::Result<(), String> {
+        match v.iter().position(|&x| !x.into().is_finite()) {
+            Some(k) => Err(format!("section {section}: {name}[{k}] is {}, expected a finite value", v[k].into())),
+            None => Ok(()),
+        }
+    }
+    first_bad("CLCK", "h_global", &[s.h_global])?;
+    for (pop, n) in [("e", &s.e), ("i", &s.i)] {
+        for (var, v) in [
+            ("v", &n.v),
+            ("g_ampa", &n.g_ampa),
+            ("g_nmda", &n.g_nmda),
+            ("g_gaba", &n.g_gaba),
+            ("g_a1", &n.g_a1),
+            ("g_a2", &n.g_a2),
+            ("theta", &n.theta),
+        ] {
+            first_bad("NEUR", &format!("{pop}.{var}"), v)?;
+        }
+    }
+    for (name, w) in crate::sim::network::PROJECTIONS.iter().zip(&s.w) {
+        first_bad("SYNW", &format!("{name}.w"), w)?;
+    }
+    first_bad("SYNW", "ee.w_tilde", &s.w_tilde[0])?;
+    first_bad("SYNW", "input_e.w_tilde", &s.w_tilde[1])?;
+    for (name, v) in [("stp_e.x", &s.stp_e[0]), ("stp_e.u", &s.stp_e[1]), ("stp_in.x", &s.stp_in[0])] {
+        first_bad("STPS", name, v)?;
+    }
+    first_bad("STPS", "stp_in.u", &s.stp_in[1])?;
+    for (name, d) in ["delay_e", "delay_i", "delay_in"].iter().zip(&s.delay) {
+        for (k, eff) in d.eff.iter().enumerate() {
+            first_bad("DLAY", &format!("{name} slot {k} efficacies"), eff)?;
+        }
+    }
+    for (name, v) in [("x_e", &s.x[0]), ("x_i", &s.x[1]), ("x_in", &s.x[2]), ("y", &s.y), ("z", &s.z), ("ltd", &s.ltd)]
+    {
+        first_bad("TRAC", name, v)?;
+    }
+    first_bad("TRAC", "h", &s.h)?;
+    let inp = &s.input;
+    first_bad("INPT", "input class p", &inp.class_p)?;
+    first_bad("INPT", "input rates", &[inp.background_hz, inp.stimulus_hz])?;
+    for p in &inp.patterns {
+        first_bad("INPT", &format!("pattern `{}` values", p.name), &p.values)?;
+    }
+    Ok(())
 }
 
 /// The state of one population of `n` neurons.

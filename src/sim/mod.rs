@@ -4,6 +4,8 @@
 pub mod ablation;
 pub mod analysis;
 pub mod connectivity;
+pub mod health;
+pub mod import;
 pub mod input;
 pub mod monitor;
 pub mod network;

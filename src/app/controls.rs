@@ -227,7 +227,8 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             state.outbox.push(cmd);
         }
         let c = &mut state.controls;
-        if ui.add_enabled(!c.running, egui::Button::new("Step 10 ms")).clicked() {
+        let step = ui.add_enabled(!c.running, egui::Button::new("Step")).on_hover_text("advance 10 ms of model time");
+        if step.clicked() {
             state.outbox.push(Command::Step { ms: 10 });
         }
         ui.separator();
@@ -280,7 +281,8 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             state.outbox.push(Command::Reset(Box::new(p)));
         }
         ui.separator();
-        ui.label(format!("Preset: {}", state.controls.current.name));
+        // Short labels keep the toolbar on one row at 1280 px.
+        ui.label(&state.controls.current.name).on_hover_text("the preset in use");
         if ui.button("Open preset…").clicked()
             && let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).pick_file()
         {

@@ -48,7 +48,7 @@ pub struct GuiArgs {
     /// Close the window after this many seconds of wall time.
     #[arg(long, allow_negative_numbers = true)]
     pub quit_after: Option<f64>,
-    /// Compute threads (1–64; default: one per core).
+    /// Compute threads (1–64; default: one per core but one, left for drawing).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Switch mechanisms off: comma-separated list of hetero, transmitter, consolidation,
@@ -177,7 +177,11 @@ pub fn main_with(cli: Cli) -> Result<()> {
                 crate::app::GuiOptions {
                     screenshot: g.screenshot,
                     quit_after_s: g.quit_after,
-                    threads: threads(g.threads)?,
+                    threads: match g.threads {
+                        Some(_) => threads(g.threads)?,
+                        // Drawing needs a core of its own (with software rendering, more).
+                        None => (threads(None)? - 1).max(1),
+                    },
                 },
             )
         }

@@ -1192,3 +1192,34 @@ unsafe fn static_arrivals(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shares cover every synapse of the spiking neurons' columns exactly once, in order, and
+    /// differ in size by at most one synapse.
+    #[test]
+    fn column_shares_partition_the_spikes_columns_evenly() {
+        // Columns of lengths 3, 0, 5, 2 (neurons 0–3).
+        let col_ptr = [0u32, 3, 3, 8, 10];
+        let spikes: Vec<PostSpike> = [0u32, 1, 2, 3].map(|i| PostSpike { i, az: 0.0, het: 0.0 }).to_vec();
+        for p in 1..=12 {
+            let mut seen = Vec::new();
+            let mut sizes = Vec::new();
+            for k in 0..p {
+                let mut n = 0;
+                for_column_share(&col_ptr, &spikes, k, p, |s, cols| {
+                    let own = col_ptr[s.i as usize] as usize..col_ptr[s.i as usize + 1] as usize;
+                    assert!(own.start <= cols.start && cols.end <= own.end, "p {p} k {k}: {cols:?} outside {own:?}");
+                    n += cols.len();
+                    seen.extend(cols);
+                });
+                sizes.push(n);
+            }
+            assert_eq!(seen, (0..10).collect::<Vec<_>>(), "p {p}");
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "p {p}: share sizes {sizes:?}");
+        }
+    }
+}

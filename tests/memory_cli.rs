@@ -100,9 +100,10 @@ fn run_all_phases_writes_recall_weight_structure_and_figures() {
     let mut lines = rc.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(&header[..5], ["t_s", "offset_s", "cue", "parent", "complete"]);
-    assert_eq!(header.len(), 5 + 2 * 4 + 3);
+    assert_eq!(header.len(), 5 + 3 * 4 + 3);
     assert_eq!(header[5], "circle_cue_hz");
     assert_eq!(header[9], "circle_window_hz");
+    assert_eq!(header[13], "circle_baseline_hz");
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert!(rows.len() >= 3, "{} cues in 8 s", rows.len());
     for r in &rows {
@@ -111,12 +112,13 @@ fn run_all_phases_writes_recall_weight_structure_and_figures() {
         assert!((21.0..29.0).contains(&t), "cue at {t} s is in the recall phase");
         let parent = engram::sim::shapes::parent_shape(r[2]).map_or("none", |k| engram::sim::shapes::SHAPE_NAMES[k]);
         assert_eq!(r[3], parent, "{r:?}");
-        assert!(r[13] == "none" || names.contains(&r[13]));
+        assert!(r[17] == "none" || names.contains(&r[17]));
     }
     assert_eq!(s["recall"]["cues"].as_u64(), Some(rows.len() as u64));
     let scored = rows.iter().filter(|r| r[4] == "1").count() as u64;
     assert_eq!(s["recall"]["scored"].as_u64(), Some(scored));
     assert_eq!(s["recall"]["criteria"]["min_rate_hz"].as_f64(), Some(10.0));
+    assert_eq!(s["recall"]["criteria"]["baseline_ratio"].as_f64(), Some(2.0));
     for n in &names {
         assert!(s["recall"]["per_shape"][n]["cues"].is_u64(), "{n}");
     }

@@ -105,6 +105,10 @@ pub struct RunArgs {
     /// by this factor.
     #[arg(long, default_value_t = 2.0)]
     pub recall_ratio: f64,
+    /// Recall criterion: the recalled assembly must exceed its own rate in the second before
+    /// the cue by this factor (0: no baseline check).
+    #[arg(long, default_value_t = 2.0)]
+    pub recall_baseline_ratio: f64,
     /// Interval of the assembly weight structure in weight_structure.csv [model s].
     #[arg(long, default_value_t = 60.0)]
     pub weight_every: f64,
@@ -138,6 +142,7 @@ impl Default for RunArgs {
             ablate: None,
             recall_min_hz: 10.0,
             recall_ratio: 2.0,
+            recall_baseline_ratio: 2.0,
             weight_every: 60.0,
             load: None,
             save: None,
@@ -282,10 +287,18 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         ablation::ablate_list(&mut p.mechanisms, list)?;
         net.set_params(p)?;
     }
-    let criteria = RecallCriteria { min_rate_hz: a.recall_min_hz, ratio: a.recall_ratio, ..Default::default() };
-    for (name, v) in
-        [("--recall-min-hz", a.recall_min_hz), ("--recall-ratio", a.recall_ratio), ("--weight-every", a.weight_every)]
-    {
+    let criteria = RecallCriteria {
+        min_rate_hz: a.recall_min_hz,
+        ratio: a.recall_ratio,
+        baseline_ratio: a.recall_baseline_ratio,
+        ..Default::default()
+    };
+    for (name, v) in [
+        ("--recall-min-hz", a.recall_min_hz),
+        ("--recall-ratio", a.recall_ratio),
+        ("--recall-baseline-ratio", a.recall_baseline_ratio),
+        ("--weight-every", a.weight_every),
+    ] {
         if !v.is_finite() || v < 0.0 {
             return Err(Error::Invalid(format!("{name} {v}: must be a finite number ≥ 0")));
         }

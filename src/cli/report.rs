@@ -18,7 +18,7 @@ fn name_or_none(names: &[String], k: Option<usize>) -> &str {
 
 /// `recall.csv`: one row per cue (spec §14.3). Columns: onset and offset [s], cue, parent
 /// assembly (or `none`), whether the recall window was observed in full, the rate of each
-/// assembly during the cue and in the recall window [Hz], the recalled assembly (or `none`),
+/// assembly during the cue, in the recall window and in the pre-cue baseline [Hz], the recalled assembly (or `none`),
 /// the delay-activity duration [s] (empty if not defined) and whether it was censored.
 pub fn write_recall_csv(path: &Path, names: &[String], responses: &[CueResponse]) -> Result<()> {
     atomic::atomic_write(path, |w| {
@@ -28,6 +28,9 @@ pub fn write_recall_csv(path: &Path, names: &[String], responses: &[CueResponse]
         }
         for n in names {
             write!(w, ",{n}_window_hz")?;
+        }
+        for n in names {
+            write!(w, ",{n}_baseline_hz")?;
         }
         writeln!(w, ",recalled,delay_s,delay_censored")?;
         for r in responses {
@@ -40,7 +43,7 @@ pub fn write_recall_csv(path: &Path, names: &[String], responses: &[CueResponse]
                 name_or_none(names, r.parent),
                 r.complete as u8
             )?;
-            for x in r.cue_hz.iter().chain(&r.window_hz) {
+            for x in r.cue_hz.iter().chain(&r.window_hz).chain(&r.baseline_hz) {
                 write!(w, ",{x:.4}")?;
             }
             let delay = r.delay_s.map_or(String::new(), |d| format!("{d:.3}"));
@@ -79,8 +82,11 @@ pub fn recall_summary(criteria: &RecallCriteria, names: &[String], responses: &[
             "bin_s": criteria.bin_s,
             "delay_fraction": criteria.delay_fraction,
             "horizon_s": criteria.horizon_s,
+            "baseline_s": criteria.baseline_s,
+            "baseline_ratio": criteria.baseline_ratio,
             "rule": "recalled = the assembly with the highest window rate r_w if r_w > min_rate_hz and \
-                     (every other assembly <= min_rate_hz or r_w > ratio * every other)",
+                     (every other assembly <= min_rate_hz or r_w > ratio * every other) and \
+                     r_w > baseline_ratio * its own rate in the baseline_s before the cue",
         },
         "cues": responses.len(),
         "scored": scored,

@@ -21,6 +21,11 @@ use super::views::WeightView;
 /// - either every other assembly is at or below `min_rate_hz` ("the only one above 10 Hz"), or
 ///   r_w > `ratio` · r_2 ("more than twice every other").
 ///
+/// and r_w > `baseline_ratio` · b_w, where b_w is w's own mean rate in the `baseline_s` before
+/// the cue's onset (whole bins; spec §14.3 compares "vs. its pre-cue baseline"): an assembly
+/// already active before the cue — the network's ongoing attractor activity — is not recalled
+/// by it. `baseline_ratio` = 0 switches this condition off.
+///
 /// Otherwise it recalls nothing. The first condition keeps a 2× ratio between two assemblies
 /// at background rates (say 2 Hz against 0.8 Hz) from counting as recall. A cue cut from shape k
 /// is a *correct* recall if it recalls assembly k; any recall after an "other" cue is a *false*
@@ -43,13 +48,17 @@ pub struct RecallCriteria {
     pub bin_s: f64,
     /// Delay activity ends in the first bin below this fraction of the cue-period rate.
     pub delay_fraction: f64,
+    /// Length of the pre-cue baseline [s] (rounded to whole bins).
+    pub baseline_s: f64,
+    /// Factor by which the recalled assembly must exceed its own pre-cue rate (0: no check).
+    pub baseline_ratio: f64,
     /// Longest post-cue time followed [s]; a delay still running then is reported as this
     /// value and marked censored. The next stimulus onset also ends the observation.
     pub horizon_s: f64,
 }
 
 impl Default for RecallCriteria {
-    /// The spec's numbers: window [0.1 s, 1 s), 10 Hz, 2×, 50 ms bins, half the cue rate,
+    /// The spec's numbers: window [0.1 s, 1 s), 10 Hz, 2×, 2× a 1 s baseline, 50 ms bins, half the cue rate,
     /// followed for up to 20 s (the longest mean inter-cue interval of the presets; the next
     /// onset usually ends the observation first).
     fn default() -> Self {
@@ -58,6 +67,8 @@ impl Default for RecallCriteria {
             window_end_s: 1.0,
             min_rate_hz: 10.0,
             ratio: 2.0,
+            baseline_s: 1.0,
+            baseline_ratio: 2.0,
             bin_s: 0.05,
             delay_fraction: 0.5,
             horizon_s: 20.0,
@@ -77,6 +88,10 @@ impl RecallCriteria {
         lo..hi.max(lo + 1)
     }
 
+    fn baseline_bins(&self) -> u64 {
+        (self.baseline_s / self.bin_s).round().max(0.0) as u64
+    }
+
     fn horizon_bins(&self) -> usize {
         ((self.horizon_s / self.bin_s).round() as usize).max(self.window_bins().end)
     }
@@ -92,6 +107,14 @@ impl RecallCriteria {
         }
         let r_2 = rates.iter().enumerate().filter(|&(k, _)| k != w).map(|(_, &r)| r).fold(0.0, f64::max);
         (r_2 <= self.min_rate_hz || r_w > self.ratio * r_2).then_some(w)
+    }
+
+    /// [`RecallCriteria::decide`], then the baseline condition: the recalled assembly must
+    /// exceed `baseline_ratio` × its own pre-cue rate in `baseline_hz`.
+    pub fn decide_with_baseline(&self, rates: &[f64], baseline_hz: &[f64]) -> Option<usize> {
+        self.decide(rates).filter(|&w| {
+            self.baseline_ratio <= 0.0 || rates[w] > self.baseline_ratio * baseline_hz.get(w).unwrap_or(&0.0)
+        })
     }
 
     /// Delay-activity duration [s] from a cue-period rate and the post-cue bin rates, and
@@ -117,6 +140,8 @@ pub struct CueResponse {
     pub cue_hz: Vec<f64>,
     /// Mean member rate of each assembly in the recall window [Hz] (over the part observed).
     pub window_hz: Vec<f64>,
+    /// Mean member rate of each assembly before the onset [Hz] (up to `baseline_s`, as observed).
+    pub baseline_hz: Vec<f64>,
     /// True if the whole recall window was observed before the next stimulus (or the run)
     /// began (ended); incomplete responses are listed but not scored.
     pub complete: bool,
@@ -154,6 +179,7 @@ struct Pending {
     bins: Vec<Vec<u64>>,
     /// Steps observed after offset.
     after_steps: u64,
+    baseline_hz: Vec<f64>,
 }
 
 /// Records every stimulus onset it sees and scores the assembly response (spec §14.3).
@@ -169,6 +195,9 @@ pub struct RecallRecorder {
     /// Parent assembly by cue name.
     parent_of: fn(&str, &[String]) -> Option<usize>,
     last_onset: Option<u64>,
+    /// Spikes per assembly in the latest bins of absolute time (bin index, counts), oldest
+    /// first: the pre-cue baseline.
+    history: std::collections::VecDeque<(u64, Vec<u64>)>,
     current: Option<Pending>,
     pub responses: Vec<CueResponse>,
 }
@@ -215,6 +244,7 @@ impl RecallRecorder {
             member_mask,
             parent_of,
             last_onset: None,
+            history: Default::default(),
             current: None,
             responses: Vec::new(),
         }
@@ -232,12 +262,28 @@ impl RecallRecorder {
     /// onset starts a new cue and ends the previous cue's observation), `e_spikes` the E
     /// neurons that fired in it.
     pub fn observe_step(&mut self, step: u64, stimulus: Option<&Stimulus>, e_spikes: &[u32]) {
+        let n = self.names.len();
+        let bin_steps = self.criteria.bin_steps();
+        let bin = step / bin_steps;
+        if self.history.back().is_none_or(|&(b, _)| b != bin) {
+            self.history.push_back((bin, vec![0; n]));
+            while self.history.len() as u64 > self.criteria.baseline_bins() + 1 {
+                self.history.pop_front();
+            }
+        }
+        if let Some((_, counts)) = self.history.back_mut() {
+            Self::count_into(&self.member_mask, counts, e_spikes);
+        }
         if let Some(s) = stimulus
             && self.last_onset != Some(s.onset)
         {
             self.last_onset = Some(s.onset);
             self.finish();
-            let n = self.names.len();
+            // Whole bins before the onset's bin.
+            let onset_bin = s.onset / bin_steps;
+            let past: Vec<&Vec<u64>> = self.history.iter().filter(|(b, _)| *b < onset_bin).map(|(_, c)| c).collect();
+            let secs = past.len() as f64 * self.criteria.bin_s;
+            let baseline_hz = (0..n).map(|k| self.rate(past.iter().map(|c| c[k]).sum(), k, secs)).collect();
             self.current = Some(Pending {
                 name: s.name.clone(),
                 parent: (self.parent_of)(&s.name, &self.names),
@@ -246,6 +292,7 @@ impl RecallRecorder {
                 during: vec![0; n],
                 bins: Vec::new(),
                 after_steps: 0,
+                baseline_hz,
             });
         }
         let Some(p) = self.current.as_mut() else { return };
@@ -262,16 +309,26 @@ impl RecallRecorder {
             p.after_steps = step + 1 - p.offset;
             &mut p.bins[b]
         };
+        Self::count_into(&self.member_mask, counts, e_spikes);
+        if p.after_steps >= self.criteria.horizon_bins() as u64 * self.criteria.bin_steps() {
+            self.finish();
+        }
+    }
+
+    /// Adds each spike to the counts of every assembly its neuron belongs to.
+    fn count_into(member_mask: &[u64], counts: &mut [u64], e_spikes: &[u32]) {
         for &k in e_spikes {
-            let mut m = self.member_mask.get(k as usize).copied().unwrap_or(0);
+            let mut m = member_mask.get(k as usize).copied().unwrap_or(0);
             while m != 0 {
                 counts[m.trailing_zeros() as usize] += 1;
                 m &= m - 1;
             }
         }
-        if p.after_steps >= self.criteria.horizon_bins() as u64 * self.criteria.bin_steps() {
-            self.finish();
-        }
+    }
+
+    /// Mean member rate [Hz] of assembly k from a spike count over `secs`.
+    fn rate(&self, count: u64, k: usize, secs: f64) -> f64 {
+        if self.sizes[k] == 0 || secs <= 0.0 { 0.0 } else { count as f64 / (self.sizes[k] as f64 * secs) }
     }
 
     /// Scores the cue being recorded, if any (call at the end of a run; also called at the
@@ -281,9 +338,7 @@ impl RecallRecorder {
         let c = &self.criteria;
         let step_s = 1.0 / STEPS_PER_SECOND as f64;
         let bin_steps = c.bin_steps();
-        let rate = |count: u64, k: usize, secs: f64| {
-            if self.sizes[k] == 0 || secs <= 0.0 { 0.0 } else { count as f64 / (self.sizes[k] as f64 * secs) }
-        };
+        let rate = |count: u64, k: usize, secs: f64| self.rate(count, k, secs);
         let n = self.names.len();
         let cue_s = (p.offset - p.onset) as f64 * step_s;
         let cue_hz: Vec<f64> = (0..n).map(|k| rate(p.during[k], k, cue_s)).collect();
@@ -299,7 +354,7 @@ impl RecallRecorder {
                 rate(count, k, win_obs.len() as f64 * c.bin_s)
             })
             .collect();
-        let recalled = if complete { c.decide(&window_hz) } else { None };
+        let recalled = if complete { c.decide_with_baseline(&window_hz, &p.baseline_hz) } else { None };
         let (delay_s, delay_censored) = match recalled.or(p.parent) {
             Some(a) if a < n => {
                 let trace: Vec<f64> = (0..full_bins).map(|b| bin_rate(b, a)).collect();
@@ -315,6 +370,7 @@ impl RecallRecorder {
             offset_s: p.offset as f64 * step_s,
             cue_hz,
             window_hz,
+            baseline_hz: p.baseline_hz,
             complete,
             recalled,
             delay_s,
@@ -501,6 +557,34 @@ mod tests {
         assert_eq!(strict.decide(&[50.0, 21.0]), None);
     }
 
+    /// An assembly already active before the cue is not recalled by it (spec §14.3: "vs. its
+    /// pre-cue baseline"). Neurons 0–2 of A (3 of 4 members) fire every 100 steps (100 Hz →
+    /// A at 75 Hz) from `start`; cue "circle1" at step 20 000 (2 s) for 0.05 s. Started at 0,
+    /// A's baseline over [1 s, 2 s) is 75 Hz and its window rate 75 Hz, not above 2 × 75: no
+    /// recall. Started at the onset, the baseline is 0 and A (alone above 10 Hz) is recalled.
+    #[test]
+    fn an_assembly_active_before_the_cue_is_not_recalled() {
+        for (start, want) in [(0u64, None), (20_000, Some(0))] {
+            let mut r = recorder(RecallCriteria::default());
+            let s = stim("circle1", 20_000, 20_500);
+            for step in 0..32_000u64 {
+                let spikes: Vec<u32> = if step >= start && step % 100 == 0 { vec![0, 1, 2] } else { vec![] };
+                r.observe_step(step, (20_000..20_500).contains(&step).then_some(&s), &spikes);
+            }
+            r.finish();
+            let x = &r.responses[0];
+            let base = if start == 0 { 75.0 } else { 0.0 };
+            assert!((x.baseline_hz[0] - base).abs() < 1e-9, "start {start}: {:?}", x.baseline_hz);
+            assert!((x.window_hz[0] - 75.0).abs() < 1e-9, "start {start}: {:?}", x.window_hz);
+            assert_eq!(x.recalled, want, "start {start}");
+        }
+        let c = RecallCriteria::default();
+        assert_eq!(c.decide_with_baseline(&[25.0, 1.0], &[12.0, 0.0]), Some(0), "25 > 2·12");
+        assert_eq!(c.decide_with_baseline(&[25.0, 1.0], &[12.5, 0.0]), None, "25 = 2·12.5 is not more");
+        let off = RecallCriteria { baseline_ratio: 0.0, ..c };
+        assert_eq!(off.decide_with_baseline(&[25.0, 1.0], &[30.0, 0.0]), Some(0), "check off");
+    }
+
     #[test]
     fn delay_is_time_to_first_bin_below_half_the_cue_rate() {
         let c = RecallCriteria::default();
@@ -623,7 +707,14 @@ mod tests {
     #[test]
     fn a_new_onset_ends_the_previous_observation_and_horizon_censors() {
         // Horizon 0.3 s, window [0.05, 0.2): a persistent 100 Hz assembly A is censored at 0.3 s.
-        let c = RecallCriteria { horizon_s: 0.3, window_start_s: 0.05, window_end_s: 0.2, ..Default::default() };
+        // No baseline check: A is active before the second cue too (see the next test).
+        let c = RecallCriteria {
+            horizon_s: 0.3,
+            window_start_s: 0.05,
+            window_end_s: 0.2,
+            baseline_ratio: 0.0,
+            ..Default::default()
+        };
         let mut r = recorder(c);
         let s1 = stim("other2", 0, 500);
         let s2 = stim("circle1", 20_000, 20_500);

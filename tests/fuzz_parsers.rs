@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use engram::Error;
-use engram::io::{mtx, pat, preset, ras};
+use engram::io::{mtx, pat, preset, ras, snapshot};
 use engram::sim::Params;
 use engram::sim::params::NeuronDerived;
 use rand::{Rng, SeedableRng};
@@ -1263,4 +1263,69 @@ fn every_numeric_parameter_is_validated() {
         }
     }
     assert!(checked > 100, "only {checked} checks");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network snapshots (binary). The checksum rejects almost every mutation before the section
+// decoders run, so each input is also parsed with its header's length and checksum fixed up:
+// both the header checks and the decoders see every mutation.
+
+/// A snapshot of a tiny network (16 E, 4 I, 4×4 input) after some steps, so every section has
+/// content; a few kB, so a million parses stay cheap.
+fn snapshot_seeds() -> Vec<Vec<u8>> {
+    let mut p = preset::default_params();
+    p.network.n_e = 16;
+    p.network.n_i = 4;
+    p.network.input_side = 4;
+    p.network.rf_radius = 2.0;
+    p.network.p_conn = 0.5;
+    let mut net = engram::sim::Network::new(p).unwrap();
+    // A stimulus of its own (the built-in shapes are drawn for a 64×64 input).
+    net.input.present("p".into(), None, vec![1, 2, 5, 6], 1.0, 0);
+    net.run(300, |_| {});
+    let bytes = snapshot::to_bytes(&net.state()).unwrap();
+    if let Err(e) = snapshot::from_bytes(&bytes, "seed") {
+        panic!("the seed snapshot must load: {e}");
+    }
+    vec![bytes]
+}
+
+/// `input` with the header's payload length and FNV-1a checksum made to match its payload.
+fn fix_header(input: &[u8]) -> Option<Vec<u8>> {
+    let h = snapshot::HEADER_LEN;
+    let mut b = input.to_vec();
+    (b.len() >= h).then(|| {
+        let (len, sum) = ((b.len() - h) as u64, engram::sim::monitor::fnv1a(engram::sim::monitor::FNV_OFFSET, &b[h..]));
+        b[16..24].copy_from_slice(&len.to_le_bytes());
+        b[24..32].copy_from_slice(&sum.to_le_bytes());
+        b
+    })
+}
+
+fn check_snapshot(input: &[u8], _through_file: bool, stats: &mut Stats) -> Result<bool, String> {
+    const FILE: &str = "fuzz.engram";
+    let mut ok = false;
+    for bytes in std::iter::once(input.to_vec()).chain(fix_header(input)) {
+        match call(bytes.len(), stats, || snapshot::from_bytes(&bytes, FILE))? {
+            Ok(_) => ok = true,
+            Err(e) => {
+                let shown = e.to_string();
+                if !matches!(e, Error::Parse { .. }) || !shown.starts_with(FILE) || shown.chars().count() > 1000 {
+                    return Err(format!("error should be a short parse error naming {FILE}: {shown}"));
+                }
+            }
+        }
+    }
+    Ok(ok)
+}
+
+#[test]
+fn fuzz_snapshot() {
+    let seeds = snapshot_seeds();
+    fuzz(
+        "snapshot",
+        &seeds,
+        &|g: &mut Gen| String::from_utf8_lossy(&random_bytes(g)).into_owned(),
+        &mut check_snapshot,
+    );
 }

@@ -4,13 +4,13 @@
 //! through [`Disjoint`] pointers at indices no other thread touches in the same phase.
 //!
 //! The threads are rayon's (persistent, named `engram-compute-k`), so starting a run costs one
-//! broadcast, not a thread spawn; within a run the threads meet at a spinning barrier three times per
+//! broadcast, not a thread spawn; within a run the threads meet at a spinning barrier twice per
 //! step (a few hundred nanoseconds when both cores are free, yielding when they are not).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A pool of `threads` compute threads (none for one thread: the caller does the work).
 #[derive(Debug)]
@@ -85,12 +85,9 @@ pub struct SpinBarrier {
     wake: Condvar,
 }
 
-/// How long a waiting thread spins, then yields, before it sleeps. A `pause` costs anything
-/// from ~10 to ~150 cycles depending on the CPU, so the budget is in time, not iterations. It
-/// covers the usual wait of a step (a partition finishing a few µs after the other); a thread
-/// that had slept costs its partner a wake-up of tens of µs in a VM, as much as a whole step.
-const SPIN_FOR: Duration = Duration::from_micros(50);
-const YIELD_UNTIL: Duration = Duration::from_micros(500);
+/// Spin iterations before yielding (a `pause` is ~10–60 cycles), and yields before sleeping.
+const SPINS: u32 = 400;
+const YIELDS: u32 = 20;
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
@@ -124,20 +121,14 @@ impl SpinBarrier {
             return;
         }
         let released = || self.generation.load(Ordering::Acquire) != generation;
-        let start = Instant::now();
-        'spin: loop {
-            for _ in 0..64 {
-                if released() {
-                    return;
-                }
-                std::hint::spin_loop();
+        for k in 0..SPINS + YIELDS {
+            if released() {
+                return;
             }
             self.check_poison();
-            let waited = start.elapsed();
-            if waited >= YIELD_UNTIL {
-                break 'spin;
-            }
-            if waited >= SPIN_FOR {
+            if k < SPINS {
+                std::hint::spin_loop();
+            } else {
                 std::thread::yield_now();
             }
         }

@@ -248,7 +248,17 @@ impl Input {
     /// comes after `first_onset_s`, and the stimulus rate becomes the phase's.
     pub fn start_phase(&mut self, phase: &Phase, patterns: Vec<Pattern>, now: u64) {
         self.phase = Some(phase.clone());
-        self.patterns = patterns;
+        let n = self.in_stimulus.len();
+        self.patterns = patterns
+            .into_iter()
+            .map(|mut p| {
+                let keep: Vec<bool> = p.indices.iter().map(|&i| (i as usize) < n).collect();
+                let mut k = keep.iter();
+                p.values.retain(|_| *k.next().unwrap_or(&true));
+                p.indices.retain(|&i| (i as usize) < n);
+                p
+            })
+            .collect();
         self.stimulus_hz = phase.stimulus_hz;
         self.stimulus = None;
         self.set_pixels(&[]);
@@ -264,7 +274,12 @@ impl Input {
 
     /// Shows `pixels` from step `now` for `duration_s`, interrupting any scheduled stimulus;
     /// the schedule resumes with an off interval afterwards.
-    pub fn present(&mut self, name: String, pattern: Option<usize>, pixels: Vec<u32>, duration_s: f64, now: u64) {
+    ///
+    /// Pixels outside the layer are dropped here and in [`Input::start_phase`] (the built-in
+    /// shapes are drawn for 64×64; a smaller layer shows the part that fits), so every stored
+    /// index is valid, as a snapshot of the state requires.
+    pub fn present(&mut self, name: String, pattern: Option<usize>, mut pixels: Vec<u32>, duration_s: f64, now: u64) {
+        pixels.retain(|&i| (i as usize) < self.in_stimulus.len());
         self.set_pixels(&pixels);
         let offset = now + seconds_to_steps(duration_s);
         self.stimulus = Some(Stimulus { name, pattern, pixels, onset: now, offset });

@@ -4,7 +4,7 @@
 //! through [`Disjoint`] pointers at indices no other thread touches in the same phase.
 //!
 //! The threads are rayon's (persistent, named `engram-compute-k`), so starting a run costs one
-//! broadcast, not a thread spawn; within a run the threads meet at a spinning barrier twice per
+//! broadcast, not a thread spawn; within a run the threads meet at a spinning barrier three times per
 //! step (a few hundred nanoseconds when both cores are free, yielding when they are not).
 
 use std::ops::Range;

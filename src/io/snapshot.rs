@@ -434,15 +434,7 @@ fn check_finite(s: &NetworkState) -> std::result::Result<(), String> {
     }
     first_bad("CLCK", "h_global", &[s.h_global])?;
     for (pop, n) in [("e", &s.e), ("i", &s.i)] {
-        for (var, v) in [
-            ("v", &n.v),
-            ("g_ampa", &n.g_ampa),
-            ("g_nmda", &n.g_nmda),
-            ("g_gaba", &n.g_gaba),
-            ("g_a1", &n.g_a1),
-            ("g_a2", &n.g_a2),
-            ("theta", &n.theta),
-        ] {
+        for (var, v) in n.variables() {
             first_bad("NEUR", &format!("{pop}.{var}"), v)?;
         }
     }

@@ -38,16 +38,7 @@ pub fn non_finite_weights(net: &Network) -> Option<String> {
 }
 
 fn first_bad_variable(n: &Neurons) -> Option<&'static str> {
-    let vars: [(&str, &[f32]); 7] = [
-        ("v", &n.v),
-        ("g_ampa", &n.g_ampa),
-        ("g_nmda", &n.g_nmda),
-        ("g_gaba", &n.g_gaba),
-        ("g_a1", &n.g_a1),
-        ("g_a2", &n.g_a2),
-        ("theta", &n.theta),
-    ];
-    vars.iter().find(|(_, v)| !all_finite(v)).map(|&(name, _)| name)
+    n.variables().into_iter().find(|(_, v)| !all_finite(v)).map(|(name, _)| name)
 }
 
 /// Branch-free over the slice so it vectorises (a NaN or infinity has all exponent bits set).

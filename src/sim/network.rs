@@ -431,15 +431,7 @@ impl Network {
             None => Ok(()),
         };
         for (pop, st, n) in [("e", &s.e, ne), ("i", &s.i, ni)] {
-            for (var, v) in [
-                ("v", &st.v),
-                ("g_ampa", &st.g_ampa),
-                ("g_nmda", &st.g_nmda),
-                ("g_gaba", &st.g_gaba),
-                ("g_a1", &st.g_a1),
-                ("g_a2", &st.g_a2),
-                ("theta", &st.theta),
-            ] {
+            for (var, v) in st.variables() {
                 len(&format!("{pop}.{var}"), v.len(), n)?;
             }
             in_range(&format!("{pop}.spikes"), &st.spikes, n)?;

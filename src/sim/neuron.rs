@@ -46,6 +46,19 @@ impl Neurons {
         self.v.len()
     }
 
+    /// Every state variable with its name, for checks and messages that go over all of them.
+    pub fn variables(&self) -> [(&'static str, &[f32]); 7] {
+        [
+            ("v", &self.v),
+            ("g_ampa", &self.g_ampa),
+            ("g_nmda", &self.g_nmda),
+            ("g_gaba", &self.g_gaba),
+            ("g_a1", &self.g_a1),
+            ("g_a2", &self.g_a2),
+            ("theta", &self.theta),
+        ]
+    }
+
     pub fn is_empty(&self) -> bool {
         self.v.is_empty()
     }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod bridge;
 pub mod cli;
 pub mod error;
+pub mod hugepages;
 pub mod io;
 pub mod sim;
 

@@ -3,6 +3,10 @@
 
 use clap::Parser;
 
+/// Large arrays (the weights) on transparent huge pages: see [`engram::hugepages`].
+#[global_allocator]
+static ALLOC: engram::hugepages::HugePageAlloc = engram::hugepages::HugePageAlloc;
+
 fn main() {
     let cli = engram::cli::Cli::parse();
     if let Err(e) = engram::cli::main_with(cli) {

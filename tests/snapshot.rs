@@ -116,6 +116,40 @@ fn load_error(dir: &Path, name: &str, bytes: &[u8]) -> String {
     msg
 }
 
+/// A version-1 file (STP without last-spike steps) still loads: its units count as having
+/// spiked at the saved step, which is what their relaxed x and u then mean.
+#[test]
+fn version_1_files_load() {
+    let dir = common::scratch_dir("snapshot_v1");
+    let mut net = Network::new(params()).unwrap();
+    net.start_phase(PhaseName::Init);
+    net.run(300, |_| {});
+    let path = dir.join("v2.engram");
+    snapshot::save(&path, &net).unwrap();
+    let v2 = std::fs::read(&path).unwrap();
+    // Rewrite as version 1: drop the two step arrays at the end of STPS, fix the lengths and
+    // the checksum.
+    let h = snapshot::HEADER_LEN;
+    let stps = (h..v2.len() - 4).find(|&k| &v2[k..k + 4] == b"STPS").unwrap();
+    let body_len = u64::from_le_bytes(v2[stps + 4..stps + 12].try_into().unwrap()) as usize;
+    let (ne, nin) = (net.e.len(), net.input.len());
+    let cut = 8 + 8 * ne + 8 + 8 * nin;
+    let body_end = stps + 12 + body_len;
+    let mut v1 = [&v2[..body_end - cut], &v2[body_end..]].concat();
+    v1[stps + 4..stps + 12].copy_from_slice(&((body_len - cut) as u64).to_le_bytes());
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let payload = &v1[h..];
+    let (len, sum) = (payload.len() as u64, engram::sim::monitor::fnv1a(engram::sim::monitor::FNV_OFFSET, payload));
+    v1[16..24].copy_from_slice(&len.to_le_bytes());
+    v1[24..32].copy_from_slice(&sum.to_le_bytes());
+    let p1 = dir.join("v1.engram");
+    std::fs::write(&p1, &v1).unwrap();
+    let old = snapshot::load(&p1).unwrap();
+    assert_eq!(old.t, net.t);
+    assert!(old.stp_e.t.iter().chain(&old.stp_in.t).all(|&t| t == net.t));
+    assert_eq!(old.stp_e.x, net.stp_e.x);
+}
+
 #[test]
 fn bad_files_are_clear_errors() {
     let dir = common::scratch_dir("snapshot_bad");
@@ -133,9 +167,9 @@ fn bad_files_are_clear_errors() {
     assert!(m.contains("corrupted: payload checksum"), "{m}");
 
     let mut version = good.clone();
-    version[8] = 2;
+    version[8] = 3;
     let m = load_error(&dir, "version.engram", &version);
-    assert!(m.contains("format version 2") && m.contains("reads version 1"), "{m}");
+    assert!(m.contains("format version 3") && m.contains("reads versions 1 to 2"), "{m}");
 
     let mut magic = good.clone();
     magic[0] = b'X';

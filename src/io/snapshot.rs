@@ -16,7 +16,7 @@
 //! `PARM` (the parameters as preset TOML), `CLCK` (step, phase, spike counts, global rate
 //! estimate, connectivity hash), `NEUR` (E then I: V, g_AMPA, g_NMDA, g_GABA, g_a1, g_a2, θ,
 //! last spikes), `SYNW` (w of E→E, E→I, I→I, I→E, Input→E; w̃ of E→E and Input→E in stored,
-//! transposed order), `STPS` (x, u of E and input), `DLAY` (E, I, input delay lines: every
+//! transposed order), `STPS` (x, u of E and input; from version 2 their last-spike steps), `DLAY` (E, I, input delay lines: every
 //! slot's ids and efficacies), `TRAC` (x_E, x_I, x_in, y, z, h, LTD factors), `INPT` (input
 //! layer: last spikes, stimulus mask, rate classes, both random streams, rates, schedule,
 //! patterns, active stimulus, next onset). An array is its element count (u64) followed by the
@@ -44,8 +44,9 @@ use crate::sim::rng::StreamState;
 
 /// First bytes of every snapshot file.
 pub const MAGIC: [u8; 8] = *b"ENGRAMST";
-/// Format version written, and the only one read.
-pub const VERSION: u32 = 1;
+/// Format version written. Version 1 (before event-driven STP: no last-spike steps in `STPS`)
+/// is read too.
+pub const VERSION: u32 = 2;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 /// Longest name (of a pattern or stimulus) accepted [bytes].
@@ -105,8 +106,8 @@ fn check_header(header: &[u8], file_size: u64, file: &str) -> Result<usize> {
     let u32_at = |k: usize| u32::from_le_bytes(header[k..k + 4].try_into().expect("4 bytes"));
     let u64_at = |k: usize| u64::from_le_bytes(header[k..k + 8].try_into().expect("8 bytes"));
     let version = u32_at(8);
-    if version != VERSION {
-        return Err(err(format!("snapshot format version {version}; this Engram reads version {VERSION}")));
+    if !(1..=VERSION).contains(&version) {
+        return Err(err(format!("snapshot format version {version}; this Engram reads versions 1 to {VERSION}")));
     }
     let payload = u64_at(16);
     let have = file_size.saturating_sub(HEADER_LEN as u64);
@@ -159,6 +160,7 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
     })?;
     e.section(b"STPS", |e| {
         s.stp_e.iter().chain(&s.stp_in).for_each(|v| e.f32s(v));
+        s.stp_t.iter().for_each(|t| e.u64s(t));
         Ok(())
     })?;
     e.section(b"DLAY", |e| {
@@ -243,6 +245,7 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
 /// Decodes a complete snapshot file (header and payload). `file` names it in errors.
 pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
     let payload_len = check_header(&bytes[..bytes.len().min(HEADER_LEN)], bytes.len() as u64, file)?;
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     let payload = &bytes[HEADER_LEN..HEADER_LEN + payload_len];
     let stored = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes"));
     let found = fnv1a(FNV_OFFSET, payload);
@@ -290,10 +293,17 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         Ok((w, [wt_ee, wt_in]))
     })?;
 
-    let (stp_e, stp_in) = d.section(b"STPS", |d| {
+    let (stp_e, stp_in, stp_t) = d.section(b"STPS", |d| {
         let stp_e = [d.f32s("stp_e.x", ne, ne)?, d.f32s("stp_e.u", ne, ne)?];
         let stp_in = [d.f32s("stp_in.x", nin, nin)?, d.f32s("stp_in.u", nin, nin)?];
-        Ok((stp_e, stp_in))
+        // Version 1 stored x and u relaxed to the end of the last step: as if each unit had
+        // spiked at the current step.
+        let stp_t = if version >= 2 {
+            [d.u64s("stp_e.t", ne, ne)?, d.u64s("stp_in.t", nin, nin)?]
+        } else {
+            [vec![t; ne], vec![t; nin]]
+        };
+        Ok((stp_e, stp_in, stp_t))
     })?;
 
     let delay = d.section(b"DLAY", |d| {
@@ -410,6 +420,7 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         w_tilde,
         stp_e,
         stp_in,
+        stp_t,
         delay,
         x,
         y,
@@ -506,6 +517,11 @@ impl Enc {
     fn f32s(&mut self, v: &[f32]) {
         self.u64(v.len() as u64);
         self.buf.reserve(v.len() * 4);
+        v.iter().for_each(|x| self.buf.extend_from_slice(&x.to_le_bytes()));
+    }
+
+    fn u64s(&mut self, v: &[u64]) {
+        self.u64(v.len() as u64);
         v.iter().for_each(|x| self.buf.extend_from_slice(&x.to_le_bytes()));
     }
 
@@ -622,6 +638,12 @@ impl<'a> Dec<'a> {
         let n = self.count(what, exact, max, 8)?;
         let b = self.take(n * 8, what)?;
         Ok(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
+    }
+
+    fn u64s(&mut self, what: &str, exact: usize, max: usize) -> Result<Vec<u64>> {
+        let n = self.count(what, exact, max, 8)?;
+        let b = self.take(n * 8, what)?;
+        Ok(b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect())
     }
 
     fn u32s(&mut self, what: &str, exact: usize, max: usize) -> Result<Vec<u32>> {

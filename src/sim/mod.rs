@@ -4,6 +4,7 @@
 pub mod ablation;
 pub mod analysis;
 pub mod connectivity;
+pub mod decay;
 pub mod health;
 pub mod import;
 pub mod input;

@@ -290,6 +290,9 @@ pub struct NetworkState {
     /// STP resources x and utilisation u of E neurons and of input units.
     pub stp_e: [Vec<f32>; 2],
     pub stp_in: [Vec<f32>; 2],
+    /// Step of the last spike of each E neuron and each input unit, to which their x and u
+    /// refer (see [`Stp`]).
+    pub stp_t: [Vec<u64>; 2],
     /// Delay lines of E, I and input spikes.
     pub delay: [DelayState; 3],
     /// Presynaptic traces (current buffer) of E neurons, I neurons and input units.
@@ -397,6 +400,7 @@ impl Network {
             w_tilde: [self.ee.w_tilde.clone(), self.inp.w_tilde.clone()],
             stp_e: [self.stp_e.x.clone(), self.stp_e.u.clone()],
             stp_in: [self.stp_in.x.clone(), self.stp_in.u.clone()],
+            stp_t: [self.stp_e.t.clone(), self.stp_in.t.clone()],
             delay: [delay(&self.delay_e), delay(&self.delay_i), delay(&self.delay_in)],
             x: [self.x_e.cur.clone(), self.x_i.cur.clone(), self.x_in.cur.clone()],
             y: self.y.clone(),
@@ -456,6 +460,12 @@ impl Network {
             len(name, v.len(), n)?;
         }
         len("h", s.h.len(), ne)?;
+        for (name, t, n) in [("stp_e.t", &s.stp_t[0], ne), ("stp_in.t", &s.stp_t[1], nin)] {
+            len(name, t.len(), n)?;
+            if let Some(k) = t.iter().find(|&&k| k > s.t) {
+                return Err(bad(format!("{name}: last spike at step {k}, after the state's step {}", s.t)));
+            }
+        }
         for (name, d, n) in [("delay_e", &s.delay[0], ne), ("delay_i", &s.delay[1], ni), ("delay_in", &s.delay[2], nin)]
         {
             let slots = net.delay_e.ids.len();
@@ -478,6 +488,7 @@ impl Network {
         [net.ee.w_tilde, net.inp.w_tilde] = s.w_tilde;
         [net.stp_e.x, net.stp_e.u] = s.stp_e;
         [net.stp_in.x, net.stp_in.u] = s.stp_in;
+        [net.stp_e.t, net.stp_in.t] = s.stp_t;
         for (line, d) in [&mut net.delay_e, &mut net.delay_i, &mut net.delay_in].into_iter().zip(s.delay) {
             (line.ids, line.eff) = (d.ids, d.eff);
         }
@@ -520,10 +531,19 @@ impl Network {
                 "network size, connectivity and seed can only change by rebuilding the network".into(),
             ));
         }
-        self.d = Derived::new(&params);
         let c = StpConst::new(params.stp.u, params.stp.tau_d_s, params.stp.tau_f_s);
-        self.stp_e.c = c;
-        self.stp_in.c = c;
+        // While STP is off the resources stay as they were (nothing relaxes them): frozen at
+        // the switch-off, current again from the switch-on. Constants change from now on.
+        let (t, was, now) = (self.t, self.params.mechanisms.stp, params.mechanisms.stp);
+        for stp in [&mut self.stp_e, &mut self.stp_in] {
+            if !was {
+                stp.t.fill(t);
+            } else if !now {
+                stp.rebase(t);
+            }
+            stp.set_const(c, t);
+        }
+        self.d = Derived::new(&params);
         let stim = self.phase.map_or(self.input.stimulus_hz(), |(ph, _)| params.protocol.phase(ph).stimulus_hz);
         if params.input.background_hz != self.input.background_hz() || stim != self.input.stimulus_hz() {
             self.input.set_rates(params.input.background_hz, stim);
@@ -594,8 +614,9 @@ impl Network {
     ///    S_t the postsynaptic update runs (§5.3, §6). All updates read the traces and the
     ///    LTD factors as they were at the end of step t − 1.
     /// 4. **Traces and slow state** — presynaptic traces += arrivals, postsynaptic traces += S_t,
-    ///    then all decay; LTD factors for step t + 1; STP relaxation; consolidation when
-    ///    t mod 12 000 = 0; global estimate H += delivered E spikes/τ_H.
+    ///    then all decay; LTD factors for step t + 1; STP relaxation (in closed form, applied
+    ///    at a unit's next spike: see [`Stp`]); consolidation when t mod 12 000 = 0; global
+    ///    estimate H += delivered E spikes/τ_H.
     /// 5. t ← t + 1.
     ///
     /// So a pre and a post spike in the same step do not pair, and a spike emitted at t moves
@@ -710,7 +731,7 @@ impl Network {
             let eff = &mut line.eff[slot];
             eff.clear();
             match stp {
-                Some(stp) if stp_on => eff.extend(spikes.iter().map(|&j| stp.fire(j as usize))),
+                Some(stp) if stp_on => eff.extend(spikes.iter().map(|&j| stp.fire(j as usize, t))),
                 _ => eff.resize(spikes.len(), 1.0),
             }
         }
@@ -847,11 +868,7 @@ impl Network {
                 h[i] += 1.0;
             }
             post_traces(y, z, h, w.ltd.range_mut(re.clone()), d);
-            if d.stp {
-                relax(&self.stp_e.c, w.stp_e_x.range_mut(re.clone()), w.stp_e_u.range_mut(re));
-                let ri = part.input.clone();
-                relax(&self.stp_in.c, w.stp_in_x.range_mut(ri.clone()), w.stp_in_u.range_mut(ri));
-            }
+            // STP relaxes in closed form at the next spike (see `Stp`).
         }
     }
 
@@ -900,10 +917,6 @@ struct Writable {
     x_e: [Disjoint<f32>; 2],
     x_i: [Disjoint<f32>; 2],
     x_in: [Disjoint<f32>; 2],
-    stp_e_x: Disjoint<f32>,
-    stp_e_u: Disjoint<f32>,
-    stp_in_x: Disjoint<f32>,
-    stp_in_u: Disjoint<f32>,
     parts: Disjoint<Part>,
 }
 
@@ -928,10 +941,6 @@ impl Writable {
             x_e: tr(&mut net.x_e),
             x_i: tr(&mut net.x_i),
             x_in: tr(&mut net.x_in),
-            stp_e_x: Disjoint::new(&mut net.stp_e.x),
-            stp_e_u: Disjoint::new(&mut net.stp_e.u),
-            stp_in_x: Disjoint::new(&mut net.stp_in.x),
-            stp_in_u: Disjoint::new(&mut net.stp_in.u),
             parts: Disjoint::new(&mut net.plan.parts),
         }
     }
@@ -1022,20 +1031,6 @@ fn pre_trace_body(cur: &[f32], next: &mut [f32], ids: &[u32], r0: usize, f: f32)
         if let Some(k) = (j as usize).checked_sub(r0).filter(|&k| k < next.len()) {
             next[k] = (cur[k] + 1.0) * f;
         }
-    }
-}
-
-avx2_dispatch!(
-    /// One step of STP relaxation (forward Euler, as the original): x → 1 with τ_d, u → U with τ_f.
-    fn relax(c: &StpConst, x: &mut [f32], u: &mut [f32]) => relax_body
-);
-
-#[inline(always)]
-fn relax_body(c: &StpConst, x: &mut [f32], u: &mut [f32]) {
-    let StpConst { u0, kd, kf } = *c;
-    for (x, u) in x.iter_mut().zip(u.iter_mut()) {
-        *x += (1.0 - *x) * kd;
-        *u += (u0 - *u) * kf;
     }
 }
 

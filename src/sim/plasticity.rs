@@ -1,18 +1,31 @@
 //! Synaptic plasticity as small pure functions (spec §4–§6), called per synapse by the step and
 //! directly by the unit tests.
 
-/// Tsodyks–Markram short-term plasticity state, one (x, u) per presynaptic neuron (spec §4).
+use super::decay::DecayTable;
+
+/// Tsodyks–Markram short-term plasticity state, one (x, u) per presynaptic neuron (spec §4),
+/// kept event-driven. Between spikes x relaxes to 1 and u to U by forward Euler, as in the
+/// original: per step 1 − x ← (1 − x)(1 − dt/τ_d) and u − U ← (u − U)(1 − dt/τ_f), so after n
+/// steps 1 − x = (1 − x₀)(1 − dt/τ_d)ⁿ — a closed form, applied when the neuron next spikes
+/// (the only time x and u are read) instead of relaxing every unit every step. The powers
+/// come from [`DecayTable`]; values agree with step-by-step relaxation to a few ulp.
 #[derive(Clone, Debug)]
 pub struct Stp {
-    /// Available resources x ∈ [0, 1].
+    /// Available resources x ∈ [0, 1] just after each unit's last spike.
     pub x: Vec<f32>,
-    /// Utilisation u ∈ [U, 1].
+    /// Utilisation u ∈ [U, 1] just after each unit's last spike.
     pub u: Vec<f32>,
+    /// Step of each unit's last spike (x and u are from before that step's relaxation); 0, with
+    /// x and u at rest, before any.
+    pub t: Vec<u64>,
     /// Per-step constants (U, dt/τ_d, dt/τ_f).
     pub c: StpConst,
+    /// (1 − dt/τ_d)ⁿ and (1 − dt/τ_f)ⁿ.
+    recover: DecayTable,
+    relax_u: DecayTable,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StpConst {
     /// Utilisation increment and resting value U.
     pub u0: f32,
@@ -32,26 +45,53 @@ impl StpConst {
 impl Stp {
     /// `n` presynaptic neurons at rest (x = 1, u = U).
     pub fn new(n: usize, c: StpConst) -> Self {
-        Stp { x: vec![1.0; n], u: vec![c.u0; n], c }
+        Stp {
+            x: vec![1.0; n],
+            u: vec![c.u0; n],
+            t: vec![0; n],
+            c,
+            recover: DecayTable::new(1.0 - c.kd as f64),
+            relax_u: DecayTable::new(1.0 - c.kf as f64),
+        }
     }
 
-    /// A spike of j: returns the efficacy e = x⁻u⁻ carried by the spike, then depletes
-    /// (x ← x − u x) and facilitates (u ← u + U(1 − u)). The efficacy uses u *before* the jump.
+    /// (x, u) of unit j at the end of step s − 1 (s ≥ its last spike): relaxed s − t_j times.
     #[inline]
-    pub fn fire(&mut self, j: usize) -> f32 {
-        let (x, u) = (self.x[j], self.u[j]);
+    pub fn at(&self, j: usize, s: u64) -> (f32, f32) {
+        let n = s.saturating_sub(self.t[j]);
+        let u0 = self.c.u0;
+        (1.0 - (1.0 - self.x[j]) * self.recover.get(n), u0 + (self.u[j] - u0) * self.relax_u.get(n))
+    }
+
+    /// A spike of j at step s: returns the efficacy e = x⁻u⁻ carried by the spike (x and u
+    /// relaxed to the end of step s − 1), then depletes (x ← x − u x) and facilitates
+    /// (u ← u + U(1 − u)). The efficacy uses u *before* the jump.
+    #[inline]
+    pub fn fire(&mut self, j: usize, s: u64) -> f32 {
+        let (x, u) = self.at(j, s);
         let e = x * u;
         self.x[j] = x - e;
         self.u[j] = u + self.c.u0 * (1.0 - u);
+        self.t[j] = s;
         e
     }
 
-    /// One step of relaxation (forward Euler, as the original): x → 1 with τ_d, u → U with τ_f.
-    pub fn relax(&mut self) {
-        let StpConst { u0, kd, kf } = self.c;
-        for (x, u) in self.x.iter_mut().zip(self.u.iter_mut()) {
-            *x += (1.0 - *x) * kd;
-            *u += (u0 - *u) * kf;
+    /// Brings every unit to the end of step s − 1 under the current constants, as if it had
+    /// spiked at s without a jump: call before the constants change, or when the relaxation
+    /// stops or restarts (STP switched off or on), so the change applies from step s on.
+    pub fn rebase(&mut self, s: u64) {
+        for j in 0..self.x.len() {
+            (self.x[j], self.u[j]) = self.at(j, s);
+            self.t[j] = s;
+        }
+    }
+
+    /// New constants from step s on (see [`Stp::rebase`]).
+    pub fn set_const(&mut self, c: StpConst, s: u64) {
+        if c != self.c {
+            self.rebase(s);
+            let fresh = Stp::new(0, c);
+            (self.c, self.recover, self.relax_u) = (c, fresh.recover, fresh.relax_u);
         }
     }
 }
@@ -232,17 +272,41 @@ mod tests {
     fn stp_first_spike_and_recovery() {
         let c = StpConst::new(0.2, 0.15, 0.6);
         let mut s = Stp::new(1, c);
-        assert!((s.fire(0) - 0.2).abs() < 1e-7);
-        // After: x = 0.8, u = 0.2 + 0.2·0.8 = 0.36; next immediate spike e = 0.8·0.36.
+        assert!((s.fire(0, 10) - 0.2).abs() < 1e-7);
+        // After: x = 0.8, u = 0.2 + 0.2·0.8 = 0.36; a spike in the same step would carry 0.8·0.36.
         assert!((s.x[0] - 0.8).abs() < 1e-7 && (s.u[0] - 0.36).abs() < 1e-7);
-        assert!((s.fire(0) - 0.288).abs() < 1e-6);
+        assert!((s.fire(0, 10) - 0.288).abs() < 1e-6);
         // Recovery: 1 − x decays with τ_d (Euler per step ≈ exact to O(dt/τ)).
         let gap = 1.0 - s.x[0];
-        for _ in 0..1500 {
-            s.relax();
-        }
         let want = 1.0 - gap * (-1.0f32).exp();
-        assert!((s.x[0] - want).abs() < 1e-3, "{} vs {want}", s.x[0]);
+        let (x, _) = s.at(0, 10 + 1500);
+        assert!((x - want).abs() < 1e-3, "{x} vs {want}");
+    }
+
+    /// The closed form against the original's per-step Euler relaxation, iterated by hand in
+    /// f64, over a train with gaps from 1 to 20 000 steps.
+    #[test]
+    fn stp_closed_form_equals_per_step_relaxation() {
+        let c = StpConst::new(0.2, 0.2, 0.6);
+        let mut s = Stp::new(1, c);
+        let (kd, kf, u0) = (c.kd as f64, c.kf as f64, c.u0 as f64);
+        let (mut x, mut u) = (1.0f64, u0);
+        let spikes = [5u64, 6, 40, 41, 42, 900, 3000, 23_000];
+        for step in 0..23_001u64 {
+            if spikes.contains(&step) {
+                let want = x * u;
+                let got = s.fire(0, step) as f64;
+                assert!((got - want).abs() < 1e-5 * want, "step {step}: {got} vs {want}");
+                x -= want;
+                u += u0 * (1.0 - u);
+            }
+            x += (1.0 - x) * kd;
+            u += (u0 - u) * kf;
+        }
+        // Rebasing keeps the values and so the next efficacy.
+        let mut r = s.clone();
+        r.rebase(24_000);
+        assert!((r.fire(0, 25_000) - s.fire(0, 25_000)).abs() < 1e-6);
     }
 
     /// Mean efficacy per spike of a Poisson train at `rate`, simulated per step.
@@ -251,12 +315,11 @@ mod tests {
         let mut rng = Stream::new(seed, StreamId::User);
         let p = rate * 1e-4;
         let (mut sum, mut n) = (0.0, 0u64);
-        for _ in 0..(seconds * 1e4) as u64 {
+        for step in 0..(seconds * 1e4) as u64 {
             if rng.uniform() < p {
-                sum += s.fire(0) as f64;
+                sum += s.fire(0, step) as f64;
                 n += 1;
             }
-            s.relax();
         }
         sum / n as f64
     }

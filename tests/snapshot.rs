@@ -81,12 +81,18 @@ fn resumed_run_equals_straight_run_for_any_thread_count() {
     }
 }
 
+/// A network after `steps` steps of the init phase.
+fn trained(steps: u64) -> Network {
+    let mut net = Network::new(params()).unwrap();
+    net.start_phase(PhaseName::Init);
+    net.run(steps, |_| {});
+    net
+}
+
 #[test]
 fn save_load_save_gives_the_same_bytes() {
     let dir = common::scratch_dir("snapshot_bytes");
-    let mut net = Network::new(params()).unwrap();
-    net.start_phase(PhaseName::Init);
-    net.run(500, |_| {});
+    let net = trained(500);
     let (a, b) = (dir.join("a.engram"), dir.join("b.engram"));
     snapshot::save(&a, &net).unwrap();
     snapshot::save(&b, &snapshot::load(&a).unwrap()).unwrap();
@@ -95,9 +101,7 @@ fn save_load_save_gives_the_same_bytes() {
 
 /// A saved snapshot of a short run, and its bytes.
 fn saved(dir: &Path) -> (PathBuf, Vec<u8>) {
-    let mut net = Network::new(params()).unwrap();
-    net.start_phase(PhaseName::Init);
-    net.run(100, |_| {});
+    let net = trained(100);
     let path = dir.join("good.engram");
     snapshot::save(&path, &net).unwrap();
     let bytes = std::fs::read(&path).unwrap();
@@ -121,9 +125,7 @@ fn load_error(dir: &Path, name: &str, bytes: &[u8]) -> String {
 #[test]
 fn version_1_files_load() {
     let dir = common::scratch_dir("snapshot_v1");
-    let mut net = Network::new(params()).unwrap();
-    net.start_phase(PhaseName::Init);
-    net.run(300, |_| {});
+    let net = trained(300);
     let path = dir.join("v2.engram");
     snapshot::save(&path, &net).unwrap();
     let v2 = std::fs::read(&path).unwrap();

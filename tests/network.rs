@@ -70,7 +70,7 @@ fn thread_count_and_chunking_do_not_change_results() {
             net.ie.w.clone(),
             net.e.v.clone(),
             net.h.clone(),
-            net.x_e.cur.clone(),
+            net.x_e.clone(),
         )
     };
     let one = state(1, &[13_000]);

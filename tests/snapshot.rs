@@ -120,36 +120,54 @@ fn load_error(dir: &Path, name: &str, bytes: &[u8]) -> String {
     msg
 }
 
-/// A version-1 file (STP without last-spike steps) still loads: its units count as having
-/// spiked at the saved step, which is what their relaxed x and u then mean.
-#[test]
-fn version_1_files_load() {
-    let dir = common::scratch_dir("snapshot_v1");
-    let net = trained(300);
-    let path = dir.join("v2.engram");
-    snapshot::save(&path, &net).unwrap();
-    let v2 = std::fs::read(&path).unwrap();
-    // Rewrite as version 1: drop the two step arrays at the end of STPS, fix the lengths and
-    // the checksum.
+/// `bytes` with the last `cut` bytes of section `tag`'s body removed, as format `version`,
+/// with the section length, payload length and checksum fixed up.
+fn older_format(bytes: &[u8], cuts: &[(&[u8; 4], usize)], version: u32) -> Vec<u8> {
     let h = snapshot::HEADER_LEN;
-    let stps = (h..v2.len() - 4).find(|&k| &v2[k..k + 4] == b"STPS").unwrap();
-    let body_len = u64::from_le_bytes(v2[stps + 4..stps + 12].try_into().unwrap()) as usize;
-    let (ne, nin) = (net.e.len(), net.input.len());
-    let cut = 8 + 8 * ne + 8 + 8 * nin;
-    let body_end = stps + 12 + body_len;
-    let mut v1 = [&v2[..body_end - cut], &v2[body_end..]].concat();
-    v1[stps + 4..stps + 12].copy_from_slice(&((body_len - cut) as u64).to_le_bytes());
-    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
-    let payload = &v1[h..];
+    let mut b = bytes.to_vec();
+    for &(tag, cut) in cuts {
+        let at = (h..b.len() - 4).find(|&k| &b[k..k + 4] == tag).unwrap();
+        let body_len = u64::from_le_bytes(b[at + 4..at + 12].try_into().unwrap()) as usize;
+        let body_end = at + 12 + body_len;
+        b = [&b[..body_end - cut], &b[body_end..]].concat();
+        b[at + 4..at + 12].copy_from_slice(&((body_len - cut) as u64).to_le_bytes());
+    }
+    b[8..12].copy_from_slice(&version.to_le_bytes());
+    let payload = &b[h..];
     let (len, sum) = (payload.len() as u64, engram::sim::monitor::fnv1a(engram::sim::monitor::FNV_OFFSET, payload));
-    v1[16..24].copy_from_slice(&len.to_le_bytes());
-    v1[24..32].copy_from_slice(&sum.to_le_bytes());
-    let p1 = dir.join("v1.engram");
-    std::fs::write(&p1, &v1).unwrap();
-    let old = snapshot::load(&p1).unwrap();
-    assert_eq!(old.t, net.t);
-    assert!(old.stp_e.t.iter().chain(&old.stp_in.t).all(|&t| t == net.t));
-    assert_eq!(old.stp_e.x, net.stp_e.x);
+    b[16..24].copy_from_slice(&len.to_le_bytes());
+    b[24..32].copy_from_slice(&sum.to_le_bytes());
+    b
+}
+
+/// Files of the older formats still load. Version 2 stored the presynaptic traces as values
+/// (they then count as scaled from the saved step); version 1 also lacked STP's last-spike
+/// steps (units count as having spiked at the saved step, which is what their relaxed x and u
+/// then mean).
+#[test]
+fn older_format_versions_load() {
+    let dir = common::scratch_dir("snapshot_versions");
+    let net = trained(300);
+    let path = dir.join("v3.engram");
+    snapshot::save(&path, &net).unwrap();
+    let v3 = std::fs::read(&path).unwrap();
+    let (ne, nin) = (net.e.len(), net.input.len());
+    let trac = (b"TRAC", 8 + 3 * 8);
+    let stps = (b"STPS", 8 + 8 * ne + 8 + 8 * nin);
+    for (version, cuts) in [(2u32, vec![trac]), (1, vec![trac, stps])] {
+        let p = dir.join(format!("v{version}.engram"));
+        std::fs::write(&p, older_format(&v3, &cuts, version)).unwrap();
+        let old = snapshot::load(&p).unwrap();
+        assert_eq!(old.t, net.t);
+        assert_eq!(old.x_e.x, net.x_e.x);
+        assert!([&old.x_e, &old.x_i, &old.x_in].iter().all(|x| x.base == net.t));
+        let stp_t = old.stp_e.t.iter().chain(&old.stp_in.t);
+        if version == 1 {
+            assert!(stp_t.clone().all(|&t| t == net.t));
+        } else {
+            assert!(stp_t.eq(net.stp_e.t.iter().chain(&net.stp_in.t)));
+        }
+    }
 }
 
 #[test]
@@ -169,9 +187,9 @@ fn bad_files_are_clear_errors() {
     assert!(m.contains("corrupted: payload checksum"), "{m}");
 
     let mut version = good.clone();
-    version[8] = 3;
+    version[8] = 4;
     let m = load_error(&dir, "version.engram", &version);
-    assert!(m.contains("format version 3") && m.contains("reads versions 1 to 2"), "{m}");
+    assert!(m.contains("format version 4") && m.contains("reads versions 1 to 3"), "{m}");
 
     let mut magic = good.clone();
     magic[0] = b'X';

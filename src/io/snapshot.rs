@@ -17,7 +17,8 @@
 //! estimate, connectivity hash), `NEUR` (E then I: V, g_AMPA, g_NMDA, g_GABA, g_a1, g_a2, θ,
 //! last spikes), `SYNW` (w of E→E, E→I, I→I, I→E, Input→E; w̃ of E→E and Input→E in stored,
 //! transposed order), `STPS` (x, u of E and input; from version 2 their last-spike steps), `DLAY` (E, I, input delay lines: every
-//! slot's ids and efficacies), `TRAC` (x_E, x_I, x_in, y, z, h, LTD factors), `INPT` (input
+//! slot's ids and efficacies), `TRAC` (x_E, x_I, x_in scaled, y, z, h, LTD factors;
+//! from version 3 the traces' scale steps), `INPT` (input
 //! layer: last spikes, stimulus mask, rate classes, both random streams, rates, schedule,
 //! patterns, active stimulus, next onset). An array is its element count (u64) followed by the
 //! elements. The connectivity is not stored: it is rebuilt from the parameters' seed and
@@ -44,9 +45,9 @@ use crate::sim::rng::StreamState;
 
 /// First bytes of every snapshot file.
 pub const MAGIC: [u8; 8] = *b"ENGRAMST";
-/// Format version written. Version 1 (before event-driven STP: no last-spike steps in `STPS`)
-/// is read too.
-pub const VERSION: u32 = 2;
+/// Format version written. Older ones are read too: version 2 stored the presynaptic traces as
+/// values (no scale steps in `TRAC`), version 1 also lacked STP's last-spike steps in `STPS`.
+pub const VERSION: u32 = 3;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 /// Longest name (of a pattern or stimulus) accepted [bytes].
@@ -177,6 +178,7 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
         s.x.iter().chain([&s.y, &s.z]).for_each(|v| e.f32s(v));
         e.f64s(&s.h);
         e.f32s(&s.ltd);
+        e.u64s(&s.x_base);
         Ok(())
     })?;
     e.section(b"INPT", |e| {
@@ -323,13 +325,16 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         Ok([lines.next().expect("3")?, lines.next().expect("3")?, lines.next().expect("3")?])
     })?;
 
-    let (x, y, z, h, ltd) = d.section(b"TRAC", |d| {
+    let (x, x_base, y, z, h, ltd) = d.section(b"TRAC", |d| {
         let x = [d.f32s("x_e", ne, ne)?, d.f32s("x_i", ni, ni)?, d.f32s("x_in", nin, nin)?];
         let y = d.f32s("y", ne, ne)?;
         let z = d.f32s("z", ne, ne)?;
         let h = d.f64s("h", ne, ne)?;
         let ltd = d.f32s("ltd", ne, ne)?;
-        Ok((x, y, z, h, ltd))
+        // Before version 3 the traces were stored as values, i.e. scaled from the current step.
+        let x_base =
+            if version >= 3 { d.u64s("trace scale steps", 3, 3)?.try_into().expect("3 values") } else { [t; 3] };
+        Ok((x, x_base, y, z, h, ltd))
     })?;
 
     let input = d.section(b"INPT", |d| {
@@ -423,6 +428,7 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         stp_t,
         delay,
         x,
+        x_base,
         y,
         z,
         h,

@@ -14,7 +14,7 @@ pub fn non_finite_neurons(net: &Network) -> Option<String> {
             return Some(format!("the {pop} population ({var})"));
         }
     }
-    let traces: [(&str, &[f32]); 3] = [("trace x", &net.x_e.cur), ("trace y", &net.y), ("trace z", &net.z)];
+    let traces: [(&str, &[f32]); 3] = [("trace x", &net.x_e.x), ("trace y", &net.y), ("trace z", &net.z)];
     if let Some((name, _)) = traces.iter().find(|(_, v)| !all_finite(v)) {
         return Some(format!("the E population ({name})"));
     }

@@ -4,6 +4,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use super::connectivity::Projection;
+use super::decay::DecayTable;
 use super::input::{Input, InputState};
 use super::monitor::{FNV_OFFSET, fnv1a};
 use super::neuron::{self, NeuronSlices, Neurons};
@@ -45,10 +46,14 @@ impl DelayLine {
 struct Derived {
     ne: NeuronDerived,
     ni: NeuronDerived,
-    decay_plus: f32,
+    /// Powers of e^(−dt/τ₊) and e^(−dt/τ_pre,inh) for the presynaptic traces, and their
+    /// folding periods (see [`PreTrace`]).
+    plus_table: DecayTable,
+    inh_pre_table: DecayTable,
+    plus_span: u64,
+    inh_pre_span: u64,
     decay_minus: f32,
     decay_slow: f32,
-    decay_inh_pre: f32,
     decay_hom: f64,
     decay_h: f64,
     /// 1/τ_H [1/s]: H increment per delivered E spike.
@@ -84,10 +89,12 @@ impl Derived {
         Derived {
             ne: NeuronDerived::new(&p.neuron_e),
             ni: NeuronDerived::new(&p.neuron_i),
-            decay_plus: decay(pl.tau_plus_ms) as f32,
+            plus_table: DecayTable::new(decay(pl.tau_plus_ms)),
+            inh_pre_table: DecayTable::new(decay(p.inhibitory.tau_pre_ms)),
+            plus_span: PreTrace::span(pl.tau_plus_ms),
+            inh_pre_span: PreTrace::span(p.inhibitory.tau_pre_ms),
             decay_minus: decay(pl.tau_minus_ms) as f32,
             decay_slow: decay(pl.tau_slow_ms) as f32,
-            decay_inh_pre: decay(p.inhibitory.tau_pre_ms) as f32,
             decay_hom: decay(pl.tau_hom_s * 1e3),
             decay_h: decay(p.inhibitory.tau_h_s * 1e3),
             h_increment: 1.0 / p.inhibitory.tau_h_s,
@@ -181,30 +188,70 @@ pub struct Network {
     plan: Plan,
 }
 
-/// A presynaptic trace, double-buffered: during a step every partition reads `cur` (the values
-/// at the end of the previous step) while each advances its own range into `next`; the buffers
-/// swap between steps.
-#[derive(Clone, Debug)]
+/// A presynaptic trace x (x ← (x + arrivals)·f per step, f = e^(−dt/τ)) kept without a pass
+/// over all neurons per step: stored scaled, x_j at the end of step s is X_j·f^(s + 1 − base).
+/// An arrival at step t adds f^−(t − base) to X_j; every [`PreTrace::span`] steps the scale is
+/// folded back into X (base ← t + 1) so X stays far from overflow (f^−span ≤ e³⁰). This is
+/// the per-step recurrence evaluated exactly, with the powers from a [`DecayTable`]: values
+/// agree with stepping to a few ulp.
+#[derive(Clone, Debug, PartialEq)]
 pub struct PreTrace {
-    pub cur: Vec<f32>,
-    next: Vec<f32>,
+    /// Scaled values X_j.
+    pub x: Vec<f32>,
+    /// Reference step of the scale.
+    pub base: u64,
 }
 
 impl PreTrace {
     fn new(n: usize) -> Self {
-        PreTrace { cur: vec![0.0; n], next: vec![0.0; n] }
+        PreTrace { x: vec![0.0; n], base: 0 }
+    }
+
+    /// Steps between foldings for a trace of time constant `tau_ms`: f^span ≥ e⁻³⁰.
+    fn span(tau_ms: f64) -> u64 {
+        ((30.0 * tau_ms / DT_MS).floor() as u64).clamp(1, 10_000)
+    }
+
+    /// The factor turning X into x as step t reads it, at the end of step t − 1 (t ≥ base).
+    #[inline]
+    fn scale(&self, t: u64, table: &DecayTable) -> f32 {
+        table.get(t - self.base)
+    }
+
+    /// x_j at the end of step s.
+    pub fn value(&self, j: usize, s: u64, table: &DecayTable) -> f32 {
+        self.x[j] * self.scale(s + 1, table)
+    }
+
+    /// Arrivals of `ids` at step t (after every read of the values at the end of t − 1): x_j
+    /// at the end of t becomes (x_j + 1)·f.
+    fn arrive(&mut self, ids: &[u32], t: u64, table: &DecayTable) {
+        if ids.is_empty() {
+            return;
+        }
+        // f / f^(t + 1 − base) = 1 / f^(t − base)
+        let inc = 1.0 / self.scale(t, table);
+        for &j in ids {
+            self.x[j as usize] += inc;
+        }
+    }
+
+    /// Folds the scale into the values as step t reads them: base ← t.
+    fn rebase(&mut self, t: u64, table: &DecayTable) {
+        let f = self.scale(t, table);
+        self.x.iter_mut().for_each(|x| *x *= f);
+        self.base = t;
     }
 }
 
 /// One compute thread's share of the network: contiguous ranges of E, I and input indices.
 /// The partition owns its neurons' state, their post traces, and every synapse onto them
-/// (the incoming slice of each projection), as Auryn's MPI ranks do; it also advances the
-/// presynaptic state (traces, STP) of its own E, I and input ranges.
+/// (the incoming slice of each projection), as Auryn's MPI ranks do. (Presynaptic traces and
+/// STP need no per-step pass: they change at spikes only.)
 #[derive(Clone, Debug)]
 struct Part {
     e: Range<usize>,
     i: Range<usize>,
-    input: Range<usize>,
     /// Spikes of this partition's E and I neurons in the current step (global indices).
     spikes_e: Vec<u32>,
     spikes_i: Vec<u32>,
@@ -231,17 +278,11 @@ struct PostSpike {
 }
 
 impl Plan {
-    fn new(threads: usize, ne: usize, ni: usize, nin: usize, proj: [&Projection; 5]) -> Result<Self> {
+    fn new(threads: usize, ne: usize, ni: usize, proj: [&Projection; 5]) -> Result<Self> {
         let pool = Pool::new(threads).map_err(crate::Error::Invalid)?;
-        let (pe, pi, pin) = (split_even(ne, threads), split_even(ni, threads), split_even(nin, threads));
+        let (pe, pi) = (split_even(ne, threads), split_even(ni, threads));
         let parts: Vec<Part> = (0..threads)
-            .map(|k| Part {
-                e: pe[k].clone(),
-                i: pi[k].clone(),
-                input: pin[k].clone(),
-                spikes_e: Vec::new(),
-                spikes_i: Vec::new(),
-            })
+            .map(|k| Part { e: pe[k].clone(), i: pi[k].clone(), spikes_e: Vec::new(), spikes_i: Vec::new() })
             .collect();
         let starts_e: Vec<usize> = pe.iter().map(|r| r.start).collect();
         let starts_i: Vec<usize> = pi.iter().map(|r| r.start).collect();
@@ -295,8 +336,10 @@ pub struct NetworkState {
     pub stp_t: [Vec<u64>; 2],
     /// Delay lines of E, I and input spikes.
     pub delay: [DelayState; 3],
-    /// Presynaptic traces (current buffer) of E neurons, I neurons and input units.
+    /// Presynaptic traces of E neurons, I neurons and input units, scaled (see [`PreTrace`]),
+    /// and the reference steps of their scales.
     pub x: [Vec<f32>; 3],
+    pub x_base: [u64; 3],
     pub y: Vec<f32>,
     pub z: Vec<f32>,
     pub h: Vec<f64>,
@@ -352,7 +395,7 @@ impl Network {
             phase: None,
             counts: SpikeCounts::default(),
             g_mod: 0.0,
-            plan: Plan::new(1, ne, ni, nin, [&ee, &ei, &ii, &ie, &inp])?,
+            plan: Plan::new(1, ne, ni, [&ee, &ei, &ii, &ie, &inp])?,
             ee,
             ei,
             ii,
@@ -402,7 +445,8 @@ impl Network {
             stp_in: [self.stp_in.x.clone(), self.stp_in.u.clone()],
             stp_t: [self.stp_e.t.clone(), self.stp_in.t.clone()],
             delay: [delay(&self.delay_e), delay(&self.delay_i), delay(&self.delay_in)],
-            x: [self.x_e.cur.clone(), self.x_i.cur.clone(), self.x_in.cur.clone()],
+            x: [self.x_e.x.clone(), self.x_i.x.clone(), self.x_in.x.clone()],
+            x_base: [self.x_e.base, self.x_i.base, self.x_in.base],
             y: self.y.clone(),
             z: self.z.clone(),
             h: self.h.clone(),
@@ -460,6 +504,9 @@ impl Network {
             len(name, v.len(), n)?;
         }
         len("h", s.h.len(), ne)?;
+        if let Some(b) = s.x_base.iter().find(|&&b| b > s.t) {
+            return Err(bad(format!("trace scale step {b} after the state's step {}", s.t)));
+        }
         for (name, t, n) in [("stp_e.t", &s.stp_t[0], ne), ("stp_in.t", &s.stp_t[1], nin)] {
             len(name, t.len(), n)?;
             if let Some(k) = t.iter().find(|&&k| k > s.t) {
@@ -493,8 +540,10 @@ impl Network {
             (line.ids, line.eff) = (d.ids, d.eff);
         }
         let [x_e, x_i, x_in] = s.x;
-        for (tr, cur) in [(&mut net.x_e, x_e), (&mut net.x_i, x_i), (&mut net.x_in, x_in)] {
-            tr.cur = cur;
+        for ((tr, x), base) in
+            [(&mut net.x_e, x_e), (&mut net.x_i, x_i), (&mut net.x_in, x_in)].into_iter().zip(s.x_base)
+        {
+            (tr.x, tr.base) = (x, base);
         }
         (net.y, net.z, net.h, net.ltd) = (s.y, s.z, s.h, s.ltd);
         Ok(net)
@@ -513,8 +562,8 @@ impl Network {
         if threads == 0 || threads > 64 {
             return Err(crate::Error::Invalid(format!("threads = {threads}: expected 1 to 64")));
         }
-        let (ne, ni, nin) = (self.e.len(), self.i.len(), self.input.len());
-        self.plan = Plan::new(threads, ne, ni, nin, [&self.ee, &self.ei, &self.ii, &self.ie, &self.inp])?;
+        let (ne, ni) = (self.e.len(), self.i.len());
+        self.plan = Plan::new(threads, ne, ni, [&self.ee, &self.ei, &self.ii, &self.ie, &self.inp])?;
         Ok(())
     }
 
@@ -542,6 +591,13 @@ impl Network {
                 stp.rebase(t);
             }
             stp.set_const(c, t);
+        }
+        // The traces' scales under the old time constants; the new ones apply from now on.
+        let d = &self.d;
+        for (x, table) in
+            [(&mut self.x_e, &d.plus_table), (&mut self.x_i, &d.inh_pre_table), (&mut self.x_in, &d.plus_table)]
+        {
+            x.rebase(t, table);
         }
         self.d = Derived::new(&params);
         let stim = self.phase.map_or(self.input.stimulus_hz(), |(ph, _)| params.protocol.phase(ph).stimulus_hz);
@@ -651,16 +707,15 @@ impl Network {
             }
             barrier.wait();
             for n in 0..steps {
-                let parity = (n % 2) as usize;
                 let net = unsafe { &*np.0 };
                 unsafe { net.part_arrivals(&w, k) };
                 barrier.wait();
-                unsafe { net.part_post(&w, k, parity) };
+                unsafe { net.part_post(&w, k) };
                 if net.d.consolidate && net.t.is_multiple_of(net.d.cons_every) {
                     barrier.wait();
                     unsafe { net.part_consolidate(&w, k) };
                 }
-                unsafe { net.part_traces(&w, k, parity) };
+                unsafe { net.part_traces(&w, k) };
                 if n + 1 < steps {
                     unsafe { net.part_evolve(&w, k) };
                 }
@@ -669,10 +724,7 @@ impl Network {
                     let net = unsafe { &mut *np.0 };
                     net.finish_step();
                     let mut f = observe.lock().unwrap_or_else(|e| e.into_inner());
-                    // The observer sees the traces of this step in `cur`: swap for it and back.
-                    net.swap_traces_if(parity == 0);
                     (*f)(net);
-                    net.swap_traces_if(parity == 0);
                     if n + 1 < steps {
                         unsafe { net.emit(&w) };
                     }
@@ -680,16 +732,6 @@ impl Network {
                 barrier.wait();
             }
         });
-        // After an odd number of steps the newest traces are in `next`.
-        self.swap_traces_if(steps % 2 == 1);
-    }
-
-    fn swap_traces_if(&mut self, swap: bool) {
-        if swap {
-            for tr in [&mut self.x_e, &mut self.x_in, &mut self.x_i] {
-                std::mem::swap(&mut tr.cur, &mut tr.next);
-            }
-        }
     }
 
     /// Step part 1 for partition k: its E and I neurons evolve; spikes go to its lists.
@@ -792,27 +834,28 @@ impl Network {
     ///
     /// # Safety
     /// Called inside [`Network::run`] after every partition's arrivals (a barrier between).
-    unsafe fn part_post(&self, w: &Writable, k: usize, parity: usize) {
-        let (d, post, p) = (&self.d, &self.plan.post, self.plan.parts.len());
-        // SAFETY (whole body): the column shares of different k are disjoint; the `cur` traces
+    unsafe fn part_post(&self, w: &Writable, k: usize) {
+        let (d, post, p, t) = (&self.d, &self.plan.post, self.plan.parts.len(), self.t);
+        // SAFETY (whole body): the column shares of different k are disjoint; the presynaptic traces
         // are read-only in this phase.
         unsafe {
             if d.exc_plastic {
-                let x_e = w.x_e[parity].all();
+                let x_e = (&self.x_e.x[..], self.x_e.scale(t, &d.plus_table));
                 for_column_share(&self.ee.col_ptr, post, k, p, |s, cols| {
                     exc_post(&self.ee, w.ee_w, w.ee_wt, s, cols, x_e, d)
                 });
-                let x_in = w.x_in[parity].all();
+                let x_in = (&self.x_in.x[..], self.x_in.scale(t, &d.plus_table));
                 for_column_share(&self.inp.col_ptr, post, k, p, |s, cols| {
                     exc_post(&self.inp, w.inp_w, w.inp_wt, s, cols, x_in, d)
                 });
             }
             if d.inh_plastic {
-                let (ie, g, x_i) = (&self.ie, self.g_mod, w.x_i[parity].all());
+                let (ie, g, x_i) = (&self.ie, self.g_mod, &self.x_i.x[..]);
+                let scale = self.x_i.scale(t, &d.inh_pre_table);
                 for_column_share(&ie.col_ptr, post, k, p, |_, cols| {
                     let pre = &ie.col_pre[cols.clone()];
                     for_each_gathered(w.ie_w, &ie.col_syn[cols], |n, wi| {
-                        *wi = plasticity::inh_post(*wi, g, x_i[pre[n] as usize], d.w_max_i);
+                        *wi = plasticity::inh_post(*wi, g, x_i[pre[n] as usize] * scale, d.w_max_i);
                     })
                 });
             }
@@ -839,25 +882,16 @@ impl Network {
         }
     }
 
-    /// Step part 4 for partition k: its post traces and LTD factors, its ranges of presynaptic
-    /// traces (into the `next` buffers) and of STP.
+    /// Step part 4 for partition k: its post traces and LTD factors (the presynaptic traces
+    /// take their arrivals in [`Network::finish_step`]; STP relaxes at the next spike).
     ///
     /// # Safety
     /// Called inside [`Network::run`] with `k`'s exclusive share as described there.
-    unsafe fn part_traces(&self, w: &Writable, k: usize, parity: usize) {
-        let (t, d) = (self.t, &self.d);
+    unsafe fn part_traces(&self, w: &Writable, k: usize) {
+        let d = &self.d;
         // SAFETY (whole body): partition k's own ranges.
         unsafe {
             let part: &Part = w.parts.at(k);
-            let next = 1 - parity;
-            for (trace, line, r, f) in [
-                (&w.x_e, &self.delay_e, &part.e, d.decay_plus),
-                (&w.x_i, &self.delay_i, &part.i, d.decay_inh_pre),
-                (&w.x_in, &self.delay_in, &part.input, d.decay_plus),
-            ] {
-                let ids = &line.ids[line.arriving(t)];
-                pre_trace(&trace[parity].all()[r.clone()], trace[next].range_mut(r.clone()), ids, r.start, f);
-            }
             // Postsynaptic traces, then the LTD factors for the next step.
             let re = part.e.clone();
             let (y, z, h) = (w.y.range_mut(re.clone()), w.z.range_mut(re.clone()), w.h.range_mut(re.clone()));
@@ -868,7 +902,6 @@ impl Network {
                 h[i] += 1.0;
             }
             post_traces(y, z, h, w.ltd.range_mut(re.clone()), d);
-            // STP relaxes in closed form at the next spike (see `Stp`).
         }
     }
 
@@ -876,8 +909,21 @@ impl Network {
     fn finish_step(&mut self) {
         let d = &self.d;
         // n_t of spec §6: E spikes delivered in this step.
-        let delivered_e = self.delay_e.ids[self.delay_e.arriving(self.t)].len();
+        let t = self.t;
+        let delivered_e = self.delay_e.ids[self.delay_e.arriving(t)].len();
         self.h_global = self.h_global * d.decay_h + delivered_e as f64 * d.h_increment;
+        // Presynaptic traces: this step's arrivals, now that every read of step t is done
+        // (serial, so no partition reads a trace while it changes).
+        for (x, line, table, span) in [
+            (&mut self.x_e, &self.delay_e, &d.plus_table, d.plus_span),
+            (&mut self.x_i, &self.delay_i, &d.inh_pre_table, d.inh_pre_span),
+            (&mut self.x_in, &self.delay_in, &d.plus_table, d.plus_span),
+        ] {
+            x.arrive(&line.ids[line.arriving(t)], t, table);
+            if t + 1 - x.base >= span {
+                x.rebase(t + 1, table);
+            }
+        }
         self.t += 1;
     }
 
@@ -913,10 +959,6 @@ struct Writable {
     z: Disjoint<f32>,
     h: Disjoint<f64>,
     ltd: Disjoint<f32>,
-    /// Pre traces: [cur, next] at even steps of the run, swapped at odd ones.
-    x_e: [Disjoint<f32>; 2],
-    x_i: [Disjoint<f32>; 2],
-    x_in: [Disjoint<f32>; 2],
     parts: Disjoint<Part>,
 }
 
@@ -925,7 +967,6 @@ impl Writable {
     /// The pointers must not outlive `net`'s borrow, and `net`'s vectors must not be resized
     /// while they are used.
     unsafe fn new(net: &mut Network) -> Self {
-        let tr = |t: &mut PreTrace| [Disjoint::new(&mut t.cur), Disjoint::new(&mut t.next)];
         Writable {
             e: NeuronPtrs::new(&mut net.e),
             i: NeuronPtrs::new(&mut net.i),
@@ -938,9 +979,6 @@ impl Writable {
             z: Disjoint::new(&mut net.z),
             h: Disjoint::new(&mut net.h),
             ltd: Disjoint::new(&mut net.ltd),
-            x_e: tr(&mut net.x_e),
-            x_i: tr(&mut net.x_i),
-            x_in: tr(&mut net.x_in),
             parts: Disjoint::new(&mut net.plan.parts),
         }
     }
@@ -1013,24 +1051,6 @@ fn post_traces_body(y: &mut [f32], z: &mut [f32], h: &mut [f64], ltd: &mut [f32]
         z[k] *= d.decay_slow;
         h[k] *= d.decay_hom;
         ltd[k] = ltd_factor(y[k], h[k], d);
-    }
-}
-
-avx2_dispatch!(
-    /// One step of a presynaptic trace range starting at neuron `r0`: next = (cur + arrivals)·f,
-    /// in one pass over the range (no copy, then a fix-up per arriving spike).
-    fn pre_trace(cur: &[f32], next: &mut [f32], ids: &[u32], r0: usize, f: f32) => pre_trace_body
-);
-
-#[inline(always)]
-fn pre_trace_body(cur: &[f32], next: &mut [f32], ids: &[u32], r0: usize, f: f32) {
-    for (o, &c) in next.iter_mut().zip(cur) {
-        *o = c * f;
-    }
-    for &j in ids {
-        if let Some(k) = (j as usize).checked_sub(r0).filter(|&k| k < next.len()) {
-            next[k] = (cur[k] + 1.0) * f;
-        }
     }
 }
 
@@ -1120,7 +1140,7 @@ unsafe fn exc_post(
     w_tilde: Disjoint<f32>,
     s: &PostSpike,
     cols: Range<usize>,
-    x_pre: &[f32],
+    (x_pre, scale): (&[f32], f32),
     d: &Derived,
 ) {
     // SAFETY: by the caller's contract (w̃ is stored in column order).
@@ -1129,7 +1149,7 @@ unsafe fn exc_post(
     // SAFETY: the synapses of `cols`.
     unsafe {
         for_each_gathered(w, &proj.col_syn[cols], |n, ws| {
-            let ltp = s.az * x_pre[pre[n] as usize];
+            let ltp = s.az * (x_pre[pre[n] as usize] * scale);
             *ws = plasticity::exc_post(*ws, wt[n], ltp, s.het, d.w_max);
         })
     };
@@ -1183,6 +1203,32 @@ unsafe fn static_arrivals(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scaled presynaptic trace against the per-step recurrence x ← (x + arrivals)·f run by
+    /// hand in f64, through several foldings of the scale (span 500 steps here).
+    #[test]
+    fn scaled_trace_follows_the_per_step_recurrence() {
+        let f = (-0.1f64 / 16.8).exp();
+        let table = DecayTable::new(f);
+        let span = 500;
+        let mut tr = PreTrace::new(2);
+        let mut x = 0.0f64;
+        let arrivals = [3u64, 4, 40, 41, 499, 500, 501, 900, 2500, 2501];
+        for t in 0..3000u64 {
+            // Step t reads x at the end of t − 1.
+            let seen = (tr.x[1] * tr.scale(t, &table)) as f64;
+            assert!((seen - x).abs() <= 1e-5 * x.max(1e-30), "step {t}: {seen} vs {x}");
+            let a = arrivals.contains(&t);
+            tr.arrive(if a { &[1] } else { &[] }, t, &table);
+            if t + 1 - tr.base >= span {
+                tr.rebase(t + 1, &table);
+            }
+            x = (x + if a { 1.0 } else { 0.0 }) * f;
+            assert!((tr.value(1, t, &table) as f64 - x).abs() <= 1e-5 * x.max(1e-30));
+        }
+        assert_eq!(tr.x[0], 0.0);
+        assert!(tr.base > 2000);
+    }
 
     /// Shares cover every synapse of the spiking neurons' columns exactly once, in order, and
     /// differ in size by at most one synapse.

@@ -244,7 +244,7 @@ impl PreTrace {
     }
 }
 
-/// One compute thread's share of the network: contiguous ranges of E, I and input indices.
+/// One compute thread's share of the network: contiguous ranges of E and I indices.
 /// The partition owns its neurons' state, their post traces, and every synapse onto them
 /// (the incoming slice of each projection), as Auryn's MPI ranks do. (Presynaptic traces and
 /// STP need no per-step pass: they change at spikes only.)

@@ -592,14 +592,19 @@ impl Network {
             }
             stp.set_const(c, t);
         }
-        // The traces' scales under the old time constants; the new ones apply from now on.
-        let d = &self.d;
-        for (x, table) in
-            [(&mut self.x_e, &d.plus_table), (&mut self.x_i, &d.inh_pre_table), (&mut self.x_in, &d.plus_table)]
-        {
-            x.rebase(t, table);
+        // A changed time constant applies from now on: fold the scale under the old one first
+        // (only then, so that applying unchanged parameters changes nothing).
+        let (old, new) = (&self.d, Derived::new(&params));
+        for (x, table, changed) in [
+            (&mut self.x_e, &old.plus_table, new.plus_table != old.plus_table),
+            (&mut self.x_i, &old.inh_pre_table, new.inh_pre_table != old.inh_pre_table),
+            (&mut self.x_in, &old.plus_table, new.plus_table != old.plus_table),
+        ] {
+            if changed {
+                x.rebase(t, table);
+            }
         }
-        self.d = Derived::new(&params);
+        self.d = new;
         let stim = self.phase.map_or(self.input.stimulus_hz(), |(ph, _)| params.protocol.phase(ph).stimulus_hz);
         if params.input.background_hz != self.input.background_hz() || stim != self.input.stimulus_hz() {
             self.input.set_rates(params.input.background_hz, stim);

@@ -105,7 +105,7 @@ avx2_dispatch!(
     /// 4. forward-Euler step of V from the updated conductances;
     /// 5. clip V to [v_min, v_max];
     ///
-    /// then, as a separate pass, the threshold test `V > θ_rest + θ` with reset (V ← V_reset,
+    /// then, tile by tile after 1–5, the threshold test `V > θ_rest + θ` with reset (V ← V_reset,
     /// θ ← θ_jump, adaptation jumps). The indices (plus `offset`, the range's first neuron) of the
     /// neurons that fired are appended to `spikes` in ascending order.
     ///
@@ -114,11 +114,39 @@ avx2_dispatch!(
     pub fn evolve(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut Vec<u32>) => evolve_body
 );
 
+/// Neurons per tile of [`evolve_body`]: the update pass leaves a tile's V and θ in L1 for the
+/// threshold test that follows it (two 256-byte runs per array).
+const TILE: usize = 64;
+
 #[inline(always)]
 fn evolve_body(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut Vec<u32>) {
     let n = s.v.len();
     let (v, ga, gn, gg) = (&mut s.v[..n], &mut s.g_ampa[..n], &mut s.g_nmda[..n], &mut s.g_gaba[..n]);
     let (a1, a2, th) = (&mut s.g_a1[..n], &mut s.g_a2[..n], &mut s.theta[..n]);
+    for start in (0..n).step_by(TILE) {
+        let r = start..n.min(start + TILE);
+        let (v, th) = (&mut v[r.clone()], &mut th[r.clone()]);
+        let (a1, a2) = (&mut a1[r.clone()], &mut a2[r.clone()]);
+        update(v, &mut ga[r.clone()], &mut gn[r.clone()], &mut gg[r.clone()], a1, a2, th, d);
+        threshold(v, th, a1, a2, offset + start as u32, d, spikes);
+    }
+}
+
+/// Steps 1–5 of [`evolve`] for one tile.
+#[inline(always)]
+#[expect(clippy::too_many_arguments, reason = "the seven state arrays of one tile")]
+fn update(
+    v: &mut [f32],
+    ga: &mut [f32],
+    gn: &mut [f32],
+    gg: &mut [f32],
+    a1: &mut [f32],
+    a2: &mut [f32],
+    th: &mut [f32],
+    d: &NeuronDerived,
+) {
+    let n = v.len();
+    let (ga, gn, gg, a1, a2, th) = (&mut ga[..n], &mut gn[..n], &mut gg[..n], &mut a1[..n], &mut a2[..n], &mut th[..n]);
     let one_m = 1.0 - d.nmda_m;
     // Straight loop over equal-length slices: auto-vectorises.
     for k in 0..n {
@@ -138,35 +166,58 @@ fn evolve_body(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut
         let dv = g_exc * (d.e_exc - vk) + (g_g + ad1 + ad2) * (d.e_inh - vk) + (d.e_leak - vk);
         v[k] = (vk + d.dt_over_tau * dv).clamp(d.v_min, d.v_max);
     }
-    // Threshold test in blocks of 8: a branch-free bit mask per block (a vector compare) skips
-    // the ~99.9 % of blocks without a spike; set bits are the neurons that fire, in order.
+}
+
+/// The threshold test `V > θ_rest + θ` of one tile, with reset, appending the indices (plus
+/// `offset`) of the neurons that fire, in order. Blocks of 8 get one bit mask each (a vector
+/// compare), so the ~99.9 % of blocks without a spike cost a compare and a branch.
+#[inline(always)]
+fn threshold(
+    v: &mut [f32],
+    th: &mut [f32],
+    a1: &mut [f32],
+    a2: &mut [f32],
+    offset: u32,
+    d: &NeuronDerived,
+    spikes: &mut Vec<u32>,
+) {
     let thr = d.theta_rest;
-    let mut fire = |g: usize, v: &mut f32, t: &mut f32| {
-        spikes.push(offset + g as u32);
-        *v = d.v_reset;
-        *t = d.theta_jump;
-        a1[g] += d.adapt1_jump;
-        a2[g] += d.adapt2_jump;
-    };
-    let (mut vb, mut tb) = (v.chunks_exact_mut(8), th.chunks_exact_mut(8));
     let mut base = 0;
-    for (vb, tb) in (&mut vb).zip(&mut tb) {
-        let mut mask = 0u32;
-        for (k, (&vk, &t)) in vb.iter().zip(tb.iter()).enumerate() {
-            mask |= u32::from(vk > thr + t) << k;
-        }
+    while base < v.len() {
+        let m = v.len().min(base + 8);
+        let mut mask = above(&v[base..m], &th[base..m], thr);
         while mask != 0 {
-            let k = mask.trailing_zeros() as usize;
+            let k = base + mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            fire(base + k, &mut vb[k], &mut tb[k]);
+            spikes.push(offset + k as u32);
+            v[k] = d.v_reset;
+            th[k] = d.theta_jump;
+            a1[k] += d.adapt1_jump;
+            a2[k] += d.adapt2_jump;
         }
-        base += 8;
+        base = m;
     }
-    for (k, (v, t)) in vb.into_remainder().iter_mut().zip(tb.into_remainder()).enumerate() {
-        if *v > thr + *t {
-            fire(base + k, v, t);
+}
+
+/// Bit k set where `v[k] > thr + th[k]`, for up to 8 neurons.
+#[inline(always)]
+fn above(v: &[f32], th: &[f32], thr: f32) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if let (Ok(v), Ok(th)) = (<&[f32; 8]>::try_from(v), <&[f32; 8]>::try_from(th)) {
+        use std::arch::x86_64::{_mm_add_ps, _mm_cmpgt_ps, _mm_loadu_ps, _mm_movemask_ps, _mm_set1_ps};
+        // SAFETY: SSE is part of the x86-64 baseline; the loads read 2 × 4 floats of 8-float arrays.
+        unsafe {
+            let t = _mm_set1_ps(thr);
+            let lo = _mm_cmpgt_ps(_mm_loadu_ps(v.as_ptr()), _mm_add_ps(t, _mm_loadu_ps(th.as_ptr())));
+            let hi = _mm_cmpgt_ps(_mm_loadu_ps(v.as_ptr().add(4)), _mm_add_ps(t, _mm_loadu_ps(th.as_ptr().add(4))));
+            return (_mm_movemask_ps(lo) | _mm_movemask_ps(hi) << 4) as u32;
         }
     }
+    let mut mask = 0;
+    for (k, (&v, &t)) in v.iter().zip(th).enumerate() {
+        mask |= u32::from(v > thr + t) << k;
+    }
+    mask
 }
 
 #[cfg(test)]
@@ -272,6 +323,38 @@ mod tests {
             n.evolve(&d);
         }
         assert!((n.v[0] as f64 - (-110.0 / 1.5)).abs() < 0.01, "V {}", n.v[0]);
+    }
+
+    /// The vector threshold mask over full blocks of 8, a partial block and a second tile: exactly
+    /// the neurons put above threshold fire, in order; one left exactly at threshold does not.
+    #[test]
+    fn exactly_the_neurons_above_threshold_fire_in_order() {
+        let p = e_params();
+        let d = NeuronDerived::new(&p);
+        let n = TILE + 20;
+        let mut pop = Neurons::new(n, -70.0);
+        // With θ = 0 and no conductances V moves by (dt/τ_m)(E_L − V) = −0.35 mV from 0 mV in
+        // the step: far above θ_rest = −50 mV.
+        let fire = [0, 7, 8, 15, 19, TILE - 1, TILE, TILE + 17, n - 1];
+        for &k in &fire {
+            pop.v[k] = 0.0;
+        }
+        pop.v[3] = -60.0;
+        pop.theta[3] = 0.0;
+        pop.v[12] = -30.0;
+        pop.theta[12] = 100.0; // θ decays to ~98 in the step: still far above V
+        pop.evolve(&d);
+        let want: Vec<u32> = fire.iter().map(|&k| k as u32).collect();
+        assert_eq!(pop.spikes, want);
+        for &k in &fire {
+            assert_eq!((pop.v[k], pop.theta[k]), (d.v_reset, d.theta_jump));
+        }
+        assert!(pop.v[12] > -31.0);
+        // The test is strict: V exactly at θ_rest + θ does not fire; NaN never does.
+        let (v, th) =
+            ([-50.0, -49.5, -50.0, f32::NAN, 1.0, -60.0, -50.0, -40.0], [0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 10.0]);
+        assert_eq!(above(&v, &th, -50.0), 0b0001_0110);
+        assert_eq!(above(&v[..5], &th[..5], -50.0), 0b1_0110);
     }
 
     #[test]

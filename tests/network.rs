@@ -69,7 +69,7 @@ fn thread_count_and_chunking_do_not_change_results() {
             net.inp.w.clone(),
             net.ie.w.clone(),
             net.e.v.clone(),
-            net.h.clone(),
+            net.post.clone(),
             net.x_e.clone(),
         )
     };

@@ -120,17 +120,19 @@ fn load_error(dir: &Path, name: &str, bytes: &[u8]) -> String {
     msg
 }
 
-/// `bytes` with the last `cut` bytes of section `tag`'s body removed, as format `version`,
-/// with the section length, payload length and checksum fixed up.
-fn older_format(bytes: &[u8], cuts: &[(&[u8; 4], usize)], version: u32) -> Vec<u8> {
+/// `bytes` as format `version`, with each edit `(tag, from_end, remove, insert)` applied in
+/// turn — in section `tag`'s body, the `remove` bytes starting `from_end` bytes before its end
+/// replaced by `insert` — and the section length, payload length and checksum fixed up.
+fn older_format(bytes: &[u8], edits: &[(&[u8; 4], usize, usize, Vec<u8>)], version: u32) -> Vec<u8> {
     let h = snapshot::HEADER_LEN;
     let mut b = bytes.to_vec();
-    for &(tag, cut) in cuts {
-        let at = (h..b.len() - 4).find(|&k| &b[k..k + 4] == tag).unwrap();
+    for (tag, from_end, remove, insert) in edits {
+        let at = (h..b.len() - 4).find(|&k| &b[k..k + 4] == *tag).unwrap();
         let body_len = u64::from_le_bytes(b[at + 4..at + 12].try_into().unwrap()) as usize;
-        let body_end = at + 12 + body_len;
-        b = [&b[..body_end - cut], &b[body_end..]].concat();
-        b[at + 4..at + 12].copy_from_slice(&((body_len - cut) as u64).to_le_bytes());
+        let start = at + 12 + body_len - from_end;
+        b.splice(start..start + remove, insert.iter().copied());
+        let new_len = (body_len - remove + insert.len()) as u64;
+        b[at + 4..at + 12].copy_from_slice(&new_len.to_le_bytes());
     }
     b[8..12].copy_from_slice(&version.to_le_bytes());
     let payload = &b[h..];
@@ -140,27 +142,40 @@ fn older_format(bytes: &[u8], cuts: &[(&[u8; 4], usize)], version: u32) -> Vec<u
     b
 }
 
-/// Files of the older formats still load. Version 2 stored the presynaptic traces as values
-/// (they then count as scaled from the saved step); version 1 also lacked STP's last-spike
-/// steps (units count as having spiked at the saved step, which is what their relaxed x and u
-/// then mean).
+/// Files of the older formats still load. Version 3 stored the postsynaptic traces as values
+/// followed by the LTD factors (they now count as scaled from the saved step, and the factors
+/// are skipped); version 2 also the presynaptic traces; version 1 also lacked STP's
+/// last-spike steps (units count as having spiked at the saved step, which is what their
+/// relaxed x and u then mean).
 #[test]
 fn older_format_versions_load() {
     let dir = common::scratch_dir("snapshot_versions");
-    let net = trained(300);
-    let path = dir.join("v3.engram");
+    // Past the first folding of the post traces (every 6000 steps), so their scale step is
+    // not the saved step.
+    let net = trained(6500);
+    assert!(net.post.base > 0 && net.post.base < net.t);
+    let path = dir.join("v4.engram");
     snapshot::save(&path, &net).unwrap();
-    let v3 = std::fs::read(&path).unwrap();
+    let v4 = std::fs::read(&path).unwrap();
     let (ne, nin) = (net.e.len(), net.input.len());
-    let trac = (b"TRAC", 8 + 3 * 8);
-    let stps = (b"STPS", 8 + 8 * ne + 8 + 8 * nin);
-    for (version, cuts) in [(2u32, vec![trac]), (1, vec![trac, stps])] {
+    // TRAC ends with the presynaptic scale steps (count + 3 u64) and the post scale step.
+    let ltd: Vec<u8> = [(ne as u64).to_le_bytes().to_vec(), vec![0; 4 * ne]].concat();
+    let v3 = vec![(b"TRAC", 8, 8, vec![]), (b"TRAC", 32, 0, ltd)];
+    let v2 = [v3.clone(), vec![(b"TRAC", 32, 32, vec![])]].concat();
+    let v1 = [v2.clone(), vec![(b"STPS", 8 + 8 * ne + 8 + 8 * nin, 8 + 8 * ne + 8 + 8 * nin, vec![])]].concat();
+    for (version, edits) in [(3u32, v3), (2, v2), (1, v1)] {
         let p = dir.join(format!("v{version}.engram"));
-        std::fs::write(&p, older_format(&v3, &cuts, version)).unwrap();
+        std::fs::write(&p, older_format(&v4, &edits, version)).unwrap();
         let old = snapshot::load(&p).unwrap();
         assert_eq!(old.t, net.t);
-        assert_eq!(old.x_e.x, net.x_e.x);
-        assert!([&old.x_e, &old.x_i, &old.x_in].iter().all(|x| x.base == net.t));
+        assert_eq!((&old.x_e.x, &old.post.y, &old.post.h), (&net.x_e.x, &net.post.y, &net.post.h));
+        assert_eq!(old.post.base, net.t);
+        let x_bases = [&old.x_e, &old.x_i, &old.x_in].map(|x| x.base);
+        if version == 3 {
+            assert_eq!(x_bases, [&net.x_e, &net.x_i, &net.x_in].map(|x| x.base));
+        } else {
+            assert_eq!(x_bases, [net.t; 3]);
+        }
         let stp_t = old.stp_e.t.iter().chain(&old.stp_in.t);
         if version == 1 {
             assert!(stp_t.clone().all(|&t| t == net.t));
@@ -168,6 +183,9 @@ fn older_format_versions_load() {
             assert!(stp_t.eq(net.stp_e.t.iter().chain(&net.stp_in.t)));
         }
     }
+    // The current format keeps every scale step.
+    let now = snapshot::load(&path).unwrap();
+    assert_eq!((now.post.base, now.x_e.base), (net.post.base, net.x_e.base));
 }
 
 #[test]
@@ -187,9 +205,9 @@ fn bad_files_are_clear_errors() {
     assert!(m.contains("corrupted: payload checksum"), "{m}");
 
     let mut version = good.clone();
-    version[8] = 4;
+    version[8] = 5;
     let m = load_error(&dir, "version.engram", &version);
-    assert!(m.contains("format version 4") && m.contains("reads versions 1 to 3"), "{m}");
+    assert!(m.contains("format version 5") && m.contains("reads versions 1 to 4"), "{m}");
 
     let mut magic = good.clone();
     magic[0] = b'X';

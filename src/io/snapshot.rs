@@ -17,8 +17,10 @@
 //! estimate, connectivity hash), `NEUR` (E then I: V, g_AMPA, g_NMDA, g_GABA, g_a1, g_a2, θ,
 //! last spikes), `SYNW` (w of E→E, E→I, I→I, I→E, Input→E; w̃ of E→E and Input→E in stored,
 //! transposed order), `STPS` (x, u of E and input; from version 2 their last-spike steps), `DLAY` (E, I, input delay lines: every
-//! slot's ids and efficacies), `TRAC` (x_E, x_I, x_in scaled, y, z, h, LTD factors;
-//! from version 3 the traces' scale steps), `INPT` (input
+//! slot's ids and efficacies), `TRAC` (x_E, x_I, x_in, y, z, h scaled, the presynaptic
+//! traces' scale steps, the postsynaptic traces' scale step; up to version 3 y, z, h were
+//! values followed by the LTD factors, and only version 3 had the presynaptic scale steps),
+//! `INPT` (input
 //! layer: last spikes, stimulus mask, rate classes, both random streams, rates, schedule,
 //! patterns, active stimulus, next onset). An array is its element count (u64) followed by the
 //! elements. The connectivity is not stored: it is rebuilt from the parameters' seed and
@@ -45,9 +47,10 @@ use crate::sim::rng::StreamState;
 
 /// First bytes of every snapshot file.
 pub const MAGIC: [u8; 8] = *b"ENGRAMST";
-/// Format version written. Older ones are read too: version 2 stored the presynaptic traces as
-/// values (no scale steps in `TRAC`), version 1 also lacked STP's last-spike steps in `STPS`.
-pub const VERSION: u32 = 3;
+/// Format version written. Older ones are read too: version 3 stored the postsynaptic traces as
+/// values, with the LTD factors after them, version 2 also the presynaptic traces (no scale
+/// steps in `TRAC`), version 1 also lacked STP's last-spike steps in `STPS`.
+pub const VERSION: u32 = 4;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 /// Longest name (of a pattern or stimulus) accepted [bytes].
@@ -177,8 +180,8 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
     e.section(b"TRAC", |e| {
         s.x.iter().chain([&s.y, &s.z]).for_each(|v| e.f32s(v));
         e.f64s(&s.h);
-        e.f32s(&s.ltd);
         e.u64s(&s.x_base);
+        e.u64(s.post_base);
         Ok(())
     })?;
     e.section(b"INPT", |e| {
@@ -325,16 +328,20 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         Ok([lines.next().expect("3")?, lines.next().expect("3")?, lines.next().expect("3")?])
     })?;
 
-    let (x, x_base, y, z, h, ltd) = d.section(b"TRAC", |d| {
+    let (x, x_base, y, z, h, post_base) = d.section(b"TRAC", |d| {
         let x = [d.f32s("x_e", ne, ne)?, d.f32s("x_i", ni, ni)?, d.f32s("x_in", nin, nin)?];
         let y = d.f32s("y", ne, ne)?;
         let z = d.f32s("z", ne, ne)?;
         let h = d.f64s("h", ne, ne)?;
-        let ltd = d.f32s("ltd", ne, ne)?;
-        // Before version 3 the traces were stored as values, i.e. scaled from the current step.
+        if version < 4 {
+            // The LTD factors, now computed from y and h where they are used.
+            d.f32s("ltd", ne, ne)?;
+        }
+        // Traces stored as values count as scaled from the current step.
         let x_base =
             if version >= 3 { d.u64s("trace scale steps", 3, 3)?.try_into().expect("3 values") } else { [t; 3] };
-        Ok((x, x_base, y, z, h, ltd))
+        let post_base = if version >= 4 { d.u64("post trace scale step")? } else { t };
+        Ok((x, x_base, y, z, h, post_base))
     })?;
 
     let input = d.section(b"INPT", |d| {
@@ -432,7 +439,7 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         y,
         z,
         h,
-        ltd,
+        post_base,
         input,
     };
     check_finite(&state).map_err(|msg| Error::parse(file, 0, msg))?;
@@ -469,8 +476,7 @@ fn check_finite(s: &NetworkState) -> std::result::Result<(), String> {
             first_bad("DLAY", &format!("{name} slot {k} efficacies"), eff)?;
         }
     }
-    for (name, v) in [("x_e", &s.x[0]), ("x_i", &s.x[1]), ("x_in", &s.x[2]), ("y", &s.y), ("z", &s.z), ("ltd", &s.ltd)]
-    {
+    for (name, v) in [("x_e", &s.x[0]), ("x_i", &s.x[1]), ("x_in", &s.x[2]), ("y", &s.y), ("z", &s.z)] {
         first_bad("TRAC", name, v)?;
     }
     first_bad("TRAC", "h", &s.h)?;

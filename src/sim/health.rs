@@ -14,11 +14,11 @@ pub fn non_finite_neurons(net: &Network) -> Option<String> {
             return Some(format!("the {pop} population ({var})"));
         }
     }
-    let traces: [(&str, &[f32]); 3] = [("trace x", &net.x_e.x), ("trace y", &net.y), ("trace z", &net.z)];
+    let traces: [(&str, &[f32]); 3] = [("trace x", &net.x_e.x), ("trace y", &net.post.y), ("trace z", &net.post.z)];
     if let Some((name, _)) = traces.iter().find(|(_, v)| !all_finite(v)) {
         return Some(format!("the E population ({name})"));
     }
-    if !net.h.iter().all(|x| x.is_finite()) {
+    if !net.post.h.iter().all(|x| x.is_finite()) {
         return Some("the E population (homeostatic trace h)".into());
     }
     None
@@ -72,7 +72,7 @@ mod tests {
         bad.e.theta[0] = f32::INFINITY;
         assert_eq!(non_finite_neurons(&bad).as_deref(), Some("the E population (theta)"));
         let mut bad = net.clone();
-        bad.z[5] = f32::NEG_INFINITY;
+        bad.post.z[5] = f32::NEG_INFINITY;
         assert_eq!(non_finite_neurons(&bad).as_deref(), Some("the E population (trace z)"));
 
         let mut bad = net.clone();

@@ -18,6 +18,7 @@ pub mod pool;
 pub mod rng;
 pub mod shapes;
 mod simd;
+pub mod traces;
 pub mod views;
 
 pub use network::Network;

@@ -225,6 +225,12 @@ impl<T> Disjoint<T> {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
+    /// The raw pointer to element 0, for vector gathers and scatters that check their indices
+    /// themselves.
+    pub fn as_ptr(&self) -> *mut T {
+        self.ptr
+    }
+
     /// Hints the CPU to fetch element `i` into cache (no effect if out of bounds or on other
     /// architectures): scattered read-modify-writes issue it a few iterations ahead, so that
     /// their cache misses overlap instead of queueing.

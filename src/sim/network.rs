@@ -659,6 +659,7 @@ impl Network {
                 unsafe { net.part_traces(&w, k) };
                 if n + 1 < steps {
                     unsafe { net.part_evolve(&w, k) };
+                    unsafe { net.part_prefetch(&w, k, net.t + 1) };
                 }
                 barrier.wait();
                 if k == 0 {
@@ -771,6 +772,33 @@ impl Network {
         }
     }
 
+    /// Prefetches partition k's slices of the rows (weights and targets) that arrive at step
+    /// t, a phase before [`Network::part_arrivals`] walks them: a row is last touched at its
+    /// neuron's previous spike, so without this each starts with cache misses in the phase.
+    ///
+    /// # Safety
+    /// Called inside [`Network::run`]; t's spikes are in the delay lines (delay ≥ 1).
+    unsafe fn part_prefetch(&self, w: &Writable, k: usize, t: u64) {
+        let (sp, pp) = (&self.plan.splits, self.plan.parts.len() + 1);
+        let rows = |proj: &Projection, pw: Disjoint<f32>, split: &[u32], line: &DelayLine| {
+            for &j in &line.ids[line.arriving(t)] {
+                let base = j as usize * pp;
+                let r = split[base + k] as usize..split[base + k + 1] as usize;
+                // Weights through the pointer (other threads write weights in this phase);
+                // 16 f32 or 32 u16 per cache line.
+                for s in r.clone().step_by(16) {
+                    pw.prefetch(s);
+                }
+                prefetch_lines(&proj.post[r]);
+            }
+        };
+        rows(&self.ee, w.ee_w, &sp[0], &self.delay_e);
+        rows(&self.ei, w.ei_w, &sp[1], &self.delay_e);
+        rows(&self.ii, w.ii_w, &sp[2], &self.delay_i);
+        rows(&self.ie, w.ie_w, &sp[3], &self.delay_i);
+        rows(&self.inp, w.inp_w, &sp[4], &self.delay_in);
+    }
+
     /// Step part 3b, share k: the postsynaptic updates of this step's E spikes on E→E, Input→E
     /// and I→E. The spikes' incoming synapses are cut into equal shares per thread whoever owns
     /// the neurons (each synapse has one update, so the cut does not change results): a step
@@ -878,6 +906,9 @@ struct Writable {
     i: NeuronPtrs,
     ee_w: Disjoint<f32>,
     ee_wt: Disjoint<f32>,
+    /// Static weights: only prefetched through these.
+    ei_w: Disjoint<f32>,
+    ii_w: Disjoint<f32>,
     inp_w: Disjoint<f32>,
     inp_wt: Disjoint<f32>,
     ie_w: Disjoint<f32>,
@@ -897,6 +928,8 @@ impl Writable {
             i: NeuronPtrs::new(&mut net.i),
             ee_w: Disjoint::new(&mut net.ee.w),
             ee_wt: Disjoint::new(&mut net.ee.w_tilde),
+            ei_w: Disjoint::new(&mut net.ei.w),
+            ii_w: Disjoint::new(&mut net.ii.w),
             inp_w: Disjoint::new(&mut net.inp.w),
             inp_wt: Disjoint::new(&mut net.inp.w_tilde),
             ie_w: Disjoint::new(&mut net.ie.w),
@@ -1175,6 +1208,20 @@ unsafe fn for_each_gathered(w: Disjoint<f32>, syn: &[u32], mut f: impl FnMut(usi
         // SAFETY: by the caller's contract.
         f(n, unsafe { w.at(s as usize) });
     }
+}
+
+/// Hints the CPU to fetch the cache lines of `s` (x86-64; nothing elsewhere).
+fn prefetch_lines<T>(s: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    for k in (0..size_of_val(s)).step_by(64) {
+        // SAFETY: the address is inside `s`; a prefetch never faults.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(s.as_ptr().cast::<i8>().add(k));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = s;
 }
 
 /// Arrivals onto partition k on a static projection: the target conductance gets w·e (e = 1

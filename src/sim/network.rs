@@ -1146,7 +1146,7 @@ unsafe fn exc_post_avx2(
     if n == 0 {
         return 0;
     }
-    assert!(pre.len() >= n && wt.len() >= n && !x_pre.is_empty() && w.len() <= i32::MAX as usize);
+    assert!(pre.len() >= n && wt.len() >= n && !x_pre.is_empty() && !w.is_empty() && w.len() <= i32::MAX as usize);
     for &k in &syn[..syn.len().min(PREFETCH_AHEAD)] {
         w.prefetch(k as usize);
     }

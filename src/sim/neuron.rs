@@ -135,7 +135,8 @@ fn evolve_body(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut
 }
 
 /// Steps 1–5 of [`evolve`] for one tile; returns how many of its neurons are above threshold
-/// (counted in the same vector loop, so the ~97 % of tiles without a spike skip the test).
+/// (counted in the same vector loop, so the tiles without a spike, ~90 % in the full network,
+/// skip the test).
 #[inline(always)]
 #[expect(clippy::too_many_arguments, reason = "the seven state arrays of one tile")]
 fn update(

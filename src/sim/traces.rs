@@ -134,10 +134,10 @@ impl PostTraces {
         (self.y[i] * c.y, self.z[i] * c.z, self.h[i] * c.h)
     }
 
-    /// Whether step t folds the scales (see [`PostTraces::spikes`]).
+    /// Whether step t folds scales based at step `base` (see [`PostTraces::spikes`]).
     #[inline]
-    pub(crate) fn folds_at(&self, t: u64, d: &PostDecay) -> bool {
-        t + 1 - self.base >= d.span
+    fn folds(base: u64, t: u64, d: &PostDecay) -> bool {
+        t + 1 - base >= d.span
     }
 
     /// Step t's spikes of neurons `ids` (after every read of the values at the end of t − 1):
@@ -145,7 +145,6 @@ impl PostTraces {
     /// neurons `r` are rescaled to base t + 1 ([`PostTraces::rebased`] then moves the base).
     /// Works on the slices `y`, `z`, `h` of neurons `r`, so that partitions can run it on their
     /// own neurons in parallel; `ids` must lie in `r`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn spikes(
         (y, z, h): (&mut [f32], &mut [f32], &mut [f64]),
         r: Range<usize>,
@@ -165,7 +164,7 @@ impl PostTraces {
                 h[i] += ih;
             }
         }
-        if t + 1 - base >= d.span {
+        if Self::folds(base, t, d) {
             let c = d.pow(t + 1 - base);
             y.iter_mut().for_each(|v| *v *= c.y);
             z.iter_mut().for_each(|v| *v *= c.z);
@@ -175,7 +174,7 @@ impl PostTraces {
 
     /// After every partition's [`PostTraces::spikes`] of step t: moves the base if t folded.
     pub(crate) fn rebased(&mut self, t: u64, d: &PostDecay) {
-        if self.folds_at(t, d) {
+        if Self::folds(self.base, t, d) {
             self.base = t + 1;
         }
     }

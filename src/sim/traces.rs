@@ -165,10 +165,7 @@ impl PostTraces {
             }
         }
         if Self::folds(base, t, d) {
-            let c = d.pow(t + 1 - base);
-            y.iter_mut().for_each(|v| *v *= c.y);
-            z.iter_mut().for_each(|v| *v *= c.z);
-            h.iter_mut().for_each(|v| *v *= c.h);
+            fold((y, z, h), d.pow(t + 1 - base));
         }
     }
 
@@ -183,11 +180,16 @@ impl PostTraces {
     /// constant changes.
     pub(crate) fn rebase(&mut self, t: u64, d: &PostDecay) {
         let c = self.scale(t, d);
-        self.y.iter_mut().for_each(|v| *v *= c.y);
-        self.z.iter_mut().for_each(|v| *v *= c.z);
-        self.h.iter_mut().for_each(|v| *v *= c.h);
+        fold((&mut self.y, &mut self.z, &mut self.h), c);
         self.base = t;
     }
+}
+
+/// Multiplies scaled post traces by their factors `c` (the folding of a new base).
+fn fold((y, z, h): (&mut [f32], &mut [f32], &mut [f64]), c: PostScale) {
+    y.iter_mut().for_each(|v| *v *= c.y);
+    z.iter_mut().for_each(|v| *v *= c.z);
+    h.iter_mut().for_each(|v| *v *= c.h);
 }
 
 #[cfg(test)]

@@ -1282,7 +1282,7 @@ fn snapshot_seeds() -> Vec<Vec<u8>> {
     let mut net = engram::sim::Network::new(p).unwrap();
     // The built-in shapes, drawn for 64×64, keep the pixels that fit the 4×4 layer.
     net.start_phase(engram::sim::params::PhaseName::Init);
-    net.input.present("p".into(), None, vec![1, 2, 5, 6, 4095], 1.0, 0);
+    net.present("p".into(), None, vec![1, 2, 5, 6, 4095], 1.0);
     net.run(300, |_| {});
     let bytes = snapshot::to_bytes(&net.state()).unwrap();
     if let Err(e) = snapshot::from_bytes(&bytes, "seed") {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::{Harness, kittest::Queryable};
 use engram::app::export::{self, FileChoice};
 use engram::app::{AppState, EngramApp, GuiOptions, controls, status_bar};
-use engram::bridge::{BridgeOptions, Command, Frame, Level, Plastic};
+use engram::bridge::{BridgeOptions, Command, Frame, Level, ProjectionId};
 use engram::io::{preset, ras};
 use engram::sim::monitor::RateBin;
 
@@ -22,13 +22,12 @@ fn out_dir() -> PathBuf {
 
 fn chosen_path(choice: FileChoice) -> PathBuf {
     out_dir().join(match choice {
-        FileChoice::ImportWeights(_) => "in.mtx",
-        FileChoice::WindowPng => "window.png",
-        FileChoice::RatesCsv => "rates.csv",
-        FileChoice::Weights(Plastic::Ee) => "ee.mtx",
-        FileChoice::Weights(Plastic::InputE) => "input_e.mtx",
-        FileChoice::AssembliesPat => "assemblies.pat",
-        FileChoice::SpikesRas => "e.ras",
+        FileChoice::ImportWeights(_) => "in.mtx".to_string(),
+        FileChoice::WindowPng => "window.png".into(),
+        FileChoice::RatesCsv => "rates.csv".into(),
+        FileChoice::Weights(id) => format!("{}.mtx", id.stem()),
+        FileChoice::AssembliesPat => "assemblies.pat".into(),
+        FileChoice::SpikesRas => "e.ras".into(),
     })
 }
 
@@ -75,12 +74,18 @@ fn export_menu_queues_model_exports_and_writes_window_data() {
     assert_eq!(
         h.state().outbox,
         vec![
-            Command::ExportWeights { which: Plastic::Ee, path: chosen_path(FileChoice::Weights(Plastic::Ee)) },
-            Command::ExportWeights { which: Plastic::InputE, path: chosen_path(FileChoice::Weights(Plastic::InputE)) },
+            Command::ExportWeights {
+                which: ProjectionId::Ee,
+                path: chosen_path(FileChoice::Weights(ProjectionId::Ee))
+            },
+            Command::ExportWeights {
+                which: ProjectionId::InputE,
+                path: chosen_path(FileChoice::Weights(ProjectionId::InputE))
+            },
             Command::ExportAssemblies(chosen_path(FileChoice::AssembliesPat)),
             Command::ImportWeights {
-                which: Plastic::InputE,
-                path: chosen_path(FileChoice::ImportWeights(Plastic::InputE))
+                which: ProjectionId::InputE,
+                path: chosen_path(FileChoice::ImportWeights(ProjectionId::InputE))
             },
         ]
     );

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use engram::bridge::{BridgeOptions, Command, Frame, Level, Plastic, SimHandle};
+use engram::bridge::{BridgeOptions, Command, Frame, Level, ProjectionId, SimHandle};
 use engram::io::{mtx, pat, preset, weights};
 use engram::sim::Network;
 use engram::sim::params::PhaseName;
@@ -33,21 +33,29 @@ fn exported_weights_import_into_a_fresh_network_bit_for_bit() {
     let dir = common::scratch_dir("import_round_trip");
     let a = trained(21);
     let fresh = Network::new(a.params().clone()).unwrap();
-    assert_ne!(bits(&a.ee.w), bits(&fresh.ee.w), "the weights never changed: a weak test");
-    assert_ne!(bits(&a.inp.w), bits(&fresh.inp.w), "the weights never changed: a weak test");
+    assert_ne!(
+        bits(&a.projection(ProjectionId::Ee).w),
+        bits(&fresh.projection(ProjectionId::Ee).w),
+        "the weights never changed: a weak test"
+    );
+    assert_ne!(
+        bits(&a.projection(ProjectionId::InputE).w),
+        bits(&fresh.projection(ProjectionId::InputE).w),
+        "the weights never changed: a weak test"
+    );
     let mut b = fresh.clone();
-    for which in Plastic::ALL {
-        let path = dir.join(which.file_name());
+    for which in ProjectionId::EXCITATORY {
+        let path = dir.join(which.weights_file());
         weights::save_weights(&path, &a, which).unwrap();
         assert!(mtx::companion_path(&path).exists(), "w̃ companion of {}", path.display());
         weights::import_weights(&mut b, which, &path).unwrap();
     }
-    assert_eq!(bits(&b.ee.w), bits(&a.ee.w));
-    assert_eq!(bits(&b.inp.w), bits(&a.inp.w));
+    assert_eq!(bits(&b.projection(ProjectionId::Ee).w), bits(&a.projection(ProjectionId::Ee).w));
+    assert_eq!(bits(&b.projection(ProjectionId::InputE).w), bits(&a.projection(ProjectionId::InputE).w));
     // Only w changes: w̃ and the rest of the state are the fresh network's.
-    assert_eq!(bits(&b.ee.w_tilde), bits(&fresh.ee.w_tilde));
-    assert_eq!(b.ie.w, fresh.ie.w);
-    assert_eq!(b.t, fresh.t);
+    assert_eq!(bits(&b.projection(ProjectionId::Ee).w_tilde), bits(&fresh.projection(ProjectionId::Ee).w_tilde));
+    assert_eq!(b.projection(ProjectionId::Ie).w, fresh.projection(ProjectionId::Ie).w);
+    assert_eq!(b.t(), fresh.t());
 }
 
 /// Writes `text` to `name` in `dir`, imports it as E→E into `net`, and checks the error names the
@@ -57,7 +65,7 @@ fn refused(net: &mut Network, dir: &Path, name: &str, text: &str, line: usize, m
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     let before = net.state();
-    let err = weights::import_weights(net, Plastic::Ee, &path).unwrap_err().to_string();
+    let err = weights::import_weights(net, ProjectionId::Ee, &path).unwrap_err().to_string();
     assert!(err.starts_with(&format!("{}:{line}: ", path.display())), "{err}");
     assert!(err.contains(msg), "{err}");
     assert_eq!(net.state(), before, "the network changed on a refused import");
@@ -79,11 +87,11 @@ fn bad_matrices_name_file_and_line_and_change_nothing() {
     let dir = common::scratch_dir("import_bad");
     let mut net = trained(22);
     let good = dir.join("good.mtx");
-    weights::save_weights(&good, &net, Plastic::Ee).unwrap();
+    weights::save_weights(&good, &net, ProjectionId::Ee).unwrap();
     let text = std::fs::read_to_string(&good).unwrap();
     let (first, lines) = entry_lines(&text);
     let size_line = first - 1;
-    let n = net.ee.len();
+    let n = net.projection(ProjectionId::Ee).len();
     let w_max = net.w_max();
 
     // Wrong size: a matrix of another network size, at its size line.
@@ -91,7 +99,7 @@ fn bad_matrices_name_file_and_line_and_change_nothing() {
     other.network.n_e = 256;
     let other = Network::new(other).unwrap();
     let other_path = dir.join("other.mtx");
-    weights::save_weights(&other_path, &other, Plastic::Ee).unwrap();
+    weights::save_weights(&other_path, &other, ProjectionId::Ee).unwrap();
     let other_text = std::fs::read_to_string(&other_path).unwrap();
     refused(&mut net, &dir, "size.mtx", &other_text, size_line, "expected a 512×512 matrix, found 256×256");
 
@@ -99,10 +107,10 @@ fn bad_matrices_name_file_and_line_and_change_nothing() {
     // not, the first entry that is not a synapse here.
     let seeded = Network::new(common::small_params(23)).unwrap();
     let seeded_path = dir.join("seeded.mtx");
-    weights::save_weights(&seeded_path, &seeded, Plastic::Ee).unwrap();
+    weights::save_weights(&seeded_path, &seeded, ProjectionId::Ee).unwrap();
     let path = dir.join("seed.mtx");
     std::fs::copy(&seeded_path, &path).unwrap();
-    let err = weights::import_weights(&mut net, Plastic::Ee, &path).unwrap_err().to_string();
+    let err = weights::import_weights(&mut net, ProjectionId::Ee, &path).unwrap_err().to_string();
     assert!(
         err.contains("seed.mtx:") && (err.contains("synapses of this") || err.contains("is not a synapse")),
         "{err}"
@@ -111,7 +119,7 @@ fn bad_matrices_name_file_and_line_and_change_nothing() {
     // An entry that is not a synapse: move the first entry to a column without one.
     let mut moved = lines.clone();
     let (pre, post) =
-        (0usize, (0..512).find(|&i| engram::sim::import::synapse_index(&net.ee, 0, i).is_none()).unwrap());
+        (0usize, (0..512).find(|&i| net.projection(ProjectionId::Ee).synapse_index(0, i).is_none()).unwrap());
     let value = moved[first - 1].split_whitespace().nth(2).unwrap().to_string();
     moved[first - 1] = format!("{} {} {value}", pre + 1, post + 1);
     refused(&mut net, &dir, "entry.mtx", &join(&moved), first, &format!("entry (1, {}) is not a synapse", post + 1));
@@ -137,7 +145,7 @@ fn bad_matrices_name_file_and_line_and_change_nothing() {
     // w_max itself is fine.
     let at_max = dir.join("at_max.mtx");
     std::fs::write(&at_max, with_value(&format!("{w_max}"))).unwrap();
-    weights::import_weights(&mut net, Plastic::Ee, &at_max).unwrap();
+    weights::import_weights(&mut net, ProjectionId::Ee, &at_max).unwrap();
 
     // Truncated: missing entries (reported at the size line), or a line cut in half.
     let cut = &lines[..lines.len() - 3];
@@ -152,8 +160,8 @@ fn bad_matrices_name_file_and_line_and_change_nothing() {
 
     // The Input→E matrix is not an E→E matrix.
     let inp = dir.join("inp.mtx");
-    weights::save_weights(&inp, &net, Plastic::InputE).unwrap();
-    let err = weights::import_weights(&mut net, Plastic::Ee, &inp).unwrap_err().to_string();
+    weights::save_weights(&inp, &net, ProjectionId::InputE).unwrap();
+    let err = weights::import_weights(&mut net, ProjectionId::Ee, &inp).unwrap_err().to_string();
     assert!(err.contains("expected a 512×512 matrix, found 4096×512"), "{err}");
 }
 
@@ -230,7 +238,7 @@ fn simulation_thread_exports_and_imports_on_command() {
     let opts = BridgeOptions { start_running: false, frame_interval_s: 0.0, ..Default::default() };
     let h = SimHandle::spawn(common::small_params(25), opts).unwrap();
     let ee = dir.join("ee.mtx");
-    h.send(Command::ExportWeights { which: Plastic::Ee, path: ee.clone() }).unwrap();
+    h.send(Command::ExportWeights { which: ProjectionId::Ee, path: ee.clone() }).unwrap();
     let (level, text) = message(&h, "E->E weights written");
     assert_eq!(level, Level::Info, "{text}");
     let written = mtx::read_mtx(&ee, 512, 512).unwrap();
@@ -249,12 +257,12 @@ fn simulation_thread_exports_and_imports_on_command() {
     let mut text = std::fs::read_to_string(&ee).unwrap();
     text = text.replacen("\n1 ", "\n0 ", 1);
     std::fs::write(&bad, text).unwrap();
-    h.send(Command::ImportWeights { which: Plastic::Ee, path: bad.clone() }).unwrap();
+    h.send(Command::ImportWeights { which: ProjectionId::Ee, path: bad.clone() }).unwrap();
     let (level, text) = message(&h, "import refused");
     assert_eq!(level, Level::Error);
     assert!(text.contains(&format!("{}:", bad.display())) && text.contains("row index"), "{text}");
     let again = dir.join("again.mtx");
-    h.send(Command::ExportWeights { which: Plastic::Ee, path: again.clone() }).unwrap();
+    h.send(Command::ExportWeights { which: ProjectionId::Ee, path: again.clone() }).unwrap();
     message(&h, "E->E weights written");
     assert_eq!(mtx::read_mtx(&again, 512, 512).unwrap(), written);
 
@@ -262,10 +270,10 @@ fn simulation_thread_exports_and_imports_on_command() {
     let halved = dir.join("halved.mtx");
     let entries: Vec<_> = written.entries.iter().map(|&(i, j, w)| (i, j, w / 2.0)).collect();
     mtx::save_mtx(&halved, 512, 512, entries.iter().copied(), "halved").unwrap();
-    h.send(Command::ImportWeights { which: Plastic::Ee, path: halved.clone() }).unwrap();
+    h.send(Command::ImportWeights { which: ProjectionId::Ee, path: halved.clone() }).unwrap();
     let (level, _) = message(&h, "E->E weights imported");
     assert_eq!(level, Level::Info);
-    h.send(Command::ExportWeights { which: Plastic::Ee, path: again.clone() }).unwrap();
+    h.send(Command::ExportWeights { which: ProjectionId::Ee, path: again.clone() }).unwrap();
     message(&h, "E->E weights written");
     assert_eq!(mtx::read_mtx(&again, 512, 512).unwrap().entries, entries);
     h.shutdown().unwrap();

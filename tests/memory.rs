@@ -11,7 +11,7 @@ use engram::sim::analysis::{RecallCriteria, RecallRecorder, weight_structure};
 use engram::sim::monitor::AssemblyTracker;
 use engram::sim::params::{PhaseName, STEPS_PER_SECOND};
 use engram::sim::views::weight_view;
-use engram::sim::{Network, Pattern};
+use engram::sim::{Network, Pattern, ProjectionId};
 
 const SIDE: u32 = 32;
 
@@ -53,8 +53,7 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
     run(&mut net, 5.0, |_| {});
     for k in 0..n_train {
         let pat = &pats[k % pats.len()];
-        let now = net.t;
-        net.input.present(pat.name.clone(), Some(k % pats.len()), pat.indices.clone(), 1.0, now);
+        net.present(pat.name.clone(), Some(k % pats.len()), pat.indices.clone(), 1.0);
         run(&mut net, 1.0, |n| tracker.observe(n));
         run(&mut net, 1.0, |n| tracker.observe(n));
     }
@@ -120,10 +119,10 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
         .iter()
         .zip(&asm)
         .map(|(cue, a)| {
-            let mut driven = vec![false; net.e.len()];
+            let mut driven = vec![false; net.e().len()];
             for &px in &cue.indices {
-                for s in net.inp.row(px as usize) {
-                    driven[net.inp.post[s] as usize] = true;
+                for s in net.projection(ProjectionId::InputE).row(px as usize) {
+                    driven[net.projection(ProjectionId::InputE).post[s] as usize] = true;
                 }
             }
             let members = a.indices.iter().copied().filter(|&i| !driven[i as usize]).collect();
@@ -132,26 +131,25 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
         .collect();
     assert!(undriven.iter().all(|u| u.len() >= 50), "{:?}", undriven.iter().map(|u| u.len()).collect::<Vec<_>>());
     let parent = |cue: &str, _: &[String]| ["left-half", "middle-half", "right-half"].iter().position(|c| *c == cue);
-    let mut rec = RecallRecorder::with_parents(&asm, net.e.len(), RecallCriteria::default(), parent);
-    let mut rec_u = RecallRecorder::with_parents(&undriven, net.e.len(), RecallCriteria::default(), parent);
+    let mut rec = RecallRecorder::with_parents(&asm, net.e().len(), RecallCriteria::default(), parent);
+    let mut rec_u = RecallRecorder::with_parents(&undriven, net.e().len(), RecallCriteria::default(), parent);
     let observe = |n: &Network, rec: &mut RecallRecorder, rec_u: &mut RecallRecorder| {
-        rec.observe_step(n.t - 1, n.input.stimulus.as_ref(), &n.e.spikes);
-        rec_u.observe_step(n.t - 1, n.input.stimulus.as_ref(), &n.e.spikes);
+        rec.observe_step(n.t() - 1, n.input().stimulus.as_ref(), &n.e().spikes);
+        rec_u.observe_step(n.t() - 1, n.input().stimulus.as_ref(), &n.e().spikes);
     };
     // Rate of the cued assembly in the second before its cue [Hz].
     let mut baseline = Vec::new();
     run(&mut net, 1.0, |n| observe(n, &mut rec, &mut rec_u));
     for (k, cue) in cues.iter().enumerate() {
-        let mut member = vec![false; net.e.len()];
+        let mut member = vec![false; net.e().len()];
         asm[k].indices.iter().for_each(|&i| member[i as usize] = true);
         let mut count = 0u64;
         run(&mut net, 1.0, |n| {
             observe(n, &mut rec, &mut rec_u);
-            count += n.e.spikes.iter().filter(|&&i| member[i as usize]).count() as u64;
+            count += n.e().spikes.iter().filter(|&&i| member[i as usize]).count() as u64;
         });
         baseline.push(count as f64 / asm[k].len() as f64);
-        let now = net.t;
-        net.input.present(cue.name.clone(), None, cue.indices.clone(), 0.2, now);
+        net.present(cue.name.clone(), None, cue.indices.clone(), 0.2);
         run(&mut net, 2.3, |n| observe(n, &mut rec, &mut rec_u));
     }
     rec.finish();

@@ -5,14 +5,14 @@ mod common;
 use common::small_params;
 use engram::sim::monitor::{RateMonitor, SpikeHash};
 use engram::sim::params::PhaseName;
-use engram::sim::{Network, Params};
+use engram::sim::{Network, Params, Population, ProjectionId};
 
 fn hash_of(params: Params, steps: u64) -> (u64, u64) {
     let mut net = Network::new(params).unwrap();
     net.start_phase(PhaseName::Init);
     let mut h = SpikeHash::default();
     net.run(steps, |n| h.observe(n));
-    (h.0, net.counts.e + net.counts.i)
+    (h.0, net.counts().e + net.counts().i)
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn chunked_runs_equal_one_run() {
         b.run(1000, |n| hb.observe(n));
     }
     assert_eq!(ha, hb);
-    assert_eq!(a.ee.w, b.ee.w);
+    assert_eq!(a.projection(ProjectionId::Ee).w, b.projection(ProjectionId::Ee).w);
 }
 
 /// The contract of the partitioned step: any thread count, and any chunking of the run (odd
@@ -60,18 +60,9 @@ fn thread_count_and_chunking_do_not_change_results() {
         for &c in chunks {
             net.run(c, |n| h.observe(n));
         }
-        assert_eq!(net.t, 13_000);
-        (
-            h.0,
-            net.counts,
-            net.ee.w.clone(),
-            net.ee.w_tilde.clone(),
-            net.inp.w.clone(),
-            net.ie.w.clone(),
-            net.e.v.clone(),
-            net.post.clone(),
-            net.x_e.clone(),
-        )
+        assert_eq!(net.t(), 13_000);
+        // Every state array: weights, w̃, neurons, traces, STP, delay lines, input.
+        (h.0, net.counts(), net.state())
     };
     let one = state(1, &[13_000]);
     assert!(one.1.e > 2_000, "only {} E spikes", one.1.e);
@@ -88,35 +79,41 @@ fn spike_arrives_after_delay_with_stp_efficacy() {
     p.input.background_hz = 0.0;
     let mut net = Network::new(p).unwrap();
     let j = 5usize;
-    let targets: Vec<usize> = net.ee.row(j).map(|s| net.ee.post[s] as usize).collect();
-    let i_targets: Vec<usize> = net.ei.row(j).map(|s| net.ei.post[s] as usize).collect();
+    let targets: Vec<usize> =
+        net.projection(ProjectionId::Ee).row(j).map(|s| net.projection(ProjectionId::Ee).post[s] as usize).collect();
+    let i_targets: Vec<usize> =
+        net.projection(ProjectionId::Ei).row(j).map(|s| net.projection(ProjectionId::Ei).post[s] as usize).collect();
     assert!(!targets.is_empty() && !i_targets.is_empty());
-    net.e.v[j] = -40.0; // above threshold: fires in the next step
+    net.set_potential(Population::E, j, -40.0); // above threshold: fires in the next step
     net.step();
-    assert_eq!(net.e.spikes, vec![j as u32]);
-    let t0 = net.t - 1;
+    assert_eq!(net.e().spikes, vec![j as u32]);
+    let t0 = net.t() - 1;
     for _ in 0..7 {
         net.step();
-        assert!(targets.iter().all(|&i| net.e.g_ampa[i] == 0.0), "arrived early at step {}", net.t - 1);
+        assert!(targets.iter().all(|&i| net.e().g_ampa[i] == 0.0), "arrived early at step {}", net.t() - 1);
     }
     net.step(); // step t0 + 8: delivery after the neurons evolved
-    assert_eq!(net.t - 1, t0 + 8);
+    assert_eq!(net.t() - 1, t0 + 8);
     let w = 0.1f32;
     for &i in &targets {
-        assert!((net.e.g_ampa[i] - w * 0.2).abs() < 1e-7, "g_ampa {}", net.e.g_ampa[i]);
+        assert!((net.e().g_ampa[i] - w * 0.2).abs() < 1e-7, "g_ampa {}", net.e().g_ampa[i]);
     }
     for &i in &i_targets {
-        assert!((net.i.g_ampa[i] - 0.6 * 0.2).abs() < 1e-7);
+        assert!((net.i().g_ampa[i] - 0.6 * 0.2).abs() < 1e-7);
     }
     // The transmitter-induced term added δ to each of j's outgoing E→E weights (LTD term zero:
     // the targets have not spiked, y = 0).
-    for s in net.ee.row(j) {
-        assert!((net.ee.w[s] - (0.1 + 2e-5)).abs() < 2e-8, "w {}", net.ee.w[s]);
+    for s in net.projection(ProjectionId::Ee).row(j) {
+        assert!(
+            (net.projection(ProjectionId::Ee).w[s] - (0.1 + 2e-5)).abs() < 2e-8,
+            "w {}",
+            net.projection(ProjectionId::Ee).w[s]
+        );
     }
     // The membrane moves from the next step on.
-    let v_before = net.e.v[targets[0]];
+    let v_before = net.e().v[targets[0]];
     net.step();
-    assert!(net.e.v[targets[0]] > v_before);
+    assert!(net.e().v[targets[0]] > v_before);
 }
 
 /// The paper-size default network for 2 model seconds: rates finite and in a sane range.
@@ -124,9 +121,13 @@ fn spike_arrives_after_delay_with_stp_efficacy() {
 fn full_size_smoke_run() {
     let p = engram::io::preset::default_params();
     let mut net = Network::new(p).unwrap();
-    assert_eq!((net.e.len(), net.i.len(), net.input.len()), (4096, 1024, 4096));
+    assert_eq!((net.e().len(), net.i().len(), net.input().len()), (4096, 1024, 4096));
     // E→E at p = 0.05 without autapses: 4096·4095·0.05 ≈ 838 656 (s.d. ≈ 900).
-    assert!((net.ee.len() as f64 - 838_656.0).abs() < 5_000.0, "{}", net.ee.len());
+    assert!(
+        (net.projection(ProjectionId::Ee).len() as f64 - 838_656.0).abs() < 5_000.0,
+        "{}",
+        net.projection(ProjectionId::Ee).len()
+    );
     net.start_phase(PhaseName::Init);
     let mut rates = RateMonitor::new(0.1);
     net.run(20_000, |n| rates.observe(n));
@@ -136,5 +137,7 @@ fn full_size_smoke_run() {
     assert!((2.0..80.0).contains(&i), "I rate {i} Hz");
     let inp = rates.bins.iter().map(|b| b.input_hz).sum::<f64>() / rates.bins.len() as f64;
     assert!((inp - 5.0).abs() < 0.3, "input rate {inp} Hz (background 5 Hz, no stimulus before 10 s)");
-    assert!(net.e.v.iter().all(|v| v.is_finite()) && net.ee.w.iter().all(|w| w.is_finite()));
+    assert!(
+        net.e().v.iter().all(|v| v.is_finite()) && net.projection(ProjectionId::Ee).w.iter().all(|w| w.is_finite())
+    );
 }

@@ -3,7 +3,7 @@
 //! spec §11 and independent Bernoulli (discretised Poisson) pre- and postsynaptic trains.
 
 use engram::sim::params::{DT_MS, STEPS_PER_SECOND, decay};
-use engram::sim::plasticity::{exc_post, exc_pre, p11_factor};
+use engram::sim::plasticity::{exc_post, exc_pre, ltd, post_factors};
 use engram::sim::rng::{Stream, StreamId};
 
 const ETA: f32 = 1e-3;
@@ -19,15 +19,15 @@ const KAPPA_HZ: f64 = 10.0;
 struct Rule {
     a: f32,
     b: f32,
-    /// (ν̄/κ)² for P11 (ν̄ held fixed), 1 for P10.
-    ltd_factor: f32,
+    /// ν̄/κ of the P11 LTD factor, None for P10.
+    nu_ratio: Option<f32>,
     delta: f32,
     beta: f32,
 }
 
 impl Rule {
     fn p10() -> Self {
-        Rule { a: ETA, b: ETA, ltd_factor: 1.0, delta: DELTA, beta: 0.0 }
+        Rule { a: ETA, b: ETA, nu_ratio: None, delta: DELTA, beta: 0.0 }
     }
 }
 
@@ -82,13 +82,13 @@ impl Synapse {
         let r = self.rule;
         // 2b. Presynaptic arrival, with y as it was at the end of the previous step.
         if pre {
-            self.w = exc_pre(self.w, r.b * self.y * r.ltd_factor, r.delta);
+            self.w = exc_pre(self.w, ltd(r.b * self.y, r.nu_ratio), r.delta);
             self.n_pre += 1;
         }
         // 2c. Postsynaptic spike, with x, y, z as they were at the end of the previous step.
         if post {
-            let y = self.y;
-            self.w = exc_post(self.w, self.w_tilde, r.a * self.z * self.x, r.beta * y * y * y, W_MAX);
+            let (az, het) = post_factors(r.a, r.beta, self.y, self.z);
+            self.w = exc_post(self.w, self.w_tilde, az * self.x, het, W_MAX);
             self.n_post += 1;
         }
         // 4. Traces: += spikes, then exact decay.
@@ -154,7 +154,8 @@ fn measure_drift(rule: Rule, nu_pre: f64, nu_post: f64, segments: usize, seed: u
 /// Spec §5.6: ν_j [A τ₊ τ_slow ν² − B_eff τ₋ ν + δ] (β term excluded).
 fn analytic_drift(rule: Rule, nu_pre: f64, nu_post: f64) -> f64 {
     let (tp, tm, ts) = (TAU_PLUS_MS * 1e-3, TAU_MINUS_MS * 1e-3, TAU_SLOW_MS * 1e-3);
-    let (a, b, f, d) = (rule.a as f64, rule.b as f64, rule.ltd_factor as f64, rule.delta as f64);
+    let (a, b, f, d) =
+        (rule.a as f64, rule.b as f64, rule.nu_ratio.map_or(1.0, |r| (r as f64) * (r as f64)), rule.delta as f64);
     nu_pre * (a * tp * ts * nu_post * nu_post - b * f * tm * nu_post + d)
 }
 
@@ -284,7 +285,7 @@ fn p10_high_rates_depress_then_potentiate() {
 /// root near 10.9 Hz (potentiation below, depression above); no LTD window at low rates.
 #[test]
 fn p11_single_crossing_near_10_9_hz() {
-    let rule_at = |nu: f64| Rule { ltd_factor: p11_factor(nu, KAPPA_HZ) as f32, ..Rule::p10() };
+    let rule_at = |nu: f64| Rule { nu_ratio: Some((nu / KAPPA_HZ) as f32), ..Rule::p10() };
     // Root of ν³ − 10ν² − 100 = 0 by bisection on the analytic drift.
     let (mut lo, mut hi) = (9.0, 13.0);
     for _ in 0..60 {
@@ -337,7 +338,7 @@ fn m3_discrete(nu: f64) -> f64 {
 }
 
 fn het_rule() -> Rule {
-    Rule { a: 0.0, b: 0.0, ltd_factor: 1.0, delta: 0.0, beta: BETA }
+    Rule { a: 0.0, b: 0.0, nu_ratio: None, delta: 0.0, beta: BETA }
 }
 
 const W_TILDE: f32 = 0.2;
@@ -487,7 +488,7 @@ fn heterosynaptic_relaxation_toward_w_tilde() {
 /// No clipping can occur: every increment is +δ > 0 and w stays far below w_max.
 #[test]
 fn delta_alone_adds_delta_per_pre_spike() {
-    let rule = Rule { a: 0.0, b: 0.0, ltd_factor: 1.0, delta: DELTA, beta: 0.0 };
+    let rule = Rule { a: 0.0, b: 0.0, nu_ratio: None, delta: DELTA, beta: 0.0 };
     for (w0, half_ulp, seed) in [(0.01f32, 2f64.powi(-30), 600), (1.0, 2f64.powi(-24), 601)] {
         let mut s = Synapse::new(rule, NU_PRE, 10.0, w0, 0.5, seed);
         s.run(60.0);

@@ -11,8 +11,9 @@ use engram::Error;
 use engram::bridge::{BridgeOptions, Command, Frame, Level, SimHandle};
 use engram::io::snapshot;
 use engram::sim::monitor::SpikeHash;
+use engram::sim::network::Array;
 use engram::sim::params::PhaseName;
-use engram::sim::{Network, Params};
+use engram::sim::{Network, Params, ProjectionId};
 
 /// Small network whose schedule switches the stimulus on and off within the first seconds.
 fn params() -> Params {
@@ -29,10 +30,10 @@ const STEPS_PER_S: u64 = 10_000;
 /// Runs `steps`, hashing spikes and counting stimulus on/off transitions.
 fn run(net: &mut Network, steps: u64, hash: &mut SpikeHash) -> u32 {
     let mut changes = 0;
-    let mut on = net.input.stimulus.is_some();
+    let mut on = net.input().stimulus.is_some();
     net.run(steps, |net| {
         hash.observe(net);
-        if net.input.stimulus.is_some() != on {
+        if net.input().stimulus.is_some() != on {
             on = !on;
             changes += 1;
         }
@@ -66,13 +67,13 @@ fn resumed_run_equals_straight_run_for_any_thread_count() {
         assert!(after > 0, "the stimulus never switched after the load");
 
         assert_eq!(hash.0, h_straight.0, "spikes differ ({threads_before} → {threads_after} threads)");
-        assert_eq!(resumed.t, straight.t);
+        assert_eq!(resumed.t(), straight.t());
         for (a, b) in [
-            (&resumed.ee.w, &straight.ee.w),
-            (&resumed.ee.w_tilde, &straight.ee.w_tilde),
-            (&resumed.inp.w, &straight.inp.w),
-            (&resumed.inp.w_tilde, &straight.inp.w_tilde),
-            (&resumed.ie.w, &straight.ie.w),
+            (&resumed.projection(ProjectionId::Ee).w, &straight.projection(ProjectionId::Ee).w),
+            (&resumed.projection(ProjectionId::Ee).w_tilde, &straight.projection(ProjectionId::Ee).w_tilde),
+            (&resumed.projection(ProjectionId::InputE).w, &straight.projection(ProjectionId::InputE).w),
+            (&resumed.projection(ProjectionId::InputE).w_tilde, &straight.projection(ProjectionId::InputE).w_tilde),
+            (&resumed.projection(ProjectionId::Ie).w, &straight.projection(ProjectionId::Ie).w),
         ] {
             assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "weights differ");
         }
@@ -142,22 +143,38 @@ fn older_format(bytes: &[u8], edits: &[(&[u8; 4], usize, usize, Vec<u8>)], versi
     b
 }
 
-/// Files of the older formats still load. Version 3 stored the postsynaptic traces as values
-/// followed by the LTD factors (they now count as scaled from the saved step, and the factors
-/// are skipped); version 2 also the presynaptic traces; version 1 also lacked STP's
-/// last-spike steps (units count as having spiked at the saved step, which is what their
-/// relaxed x and u then mean).
+/// The tiny network of the format fixtures after 6500 steps of the init phase, run by this
+/// build.
+fn tiny_after_6500() -> Network {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let params = engram::io::preset::load_preset(fixtures.join("tiny.toml").to_str().unwrap()).unwrap();
+    let mut net = Network::new(params).unwrap();
+    net.start_phase(PhaseName::Init);
+    net.run(6500, |_| {});
+    net
+}
+
+/// Files of the older formats still load, into the state this build reaches by running the
+/// same network: `tests/fixtures/v4.engram` was saved by the build of commit 9b0251e (format
+/// 4, see `tests/fixtures/tiny.toml`), and versions 1 to 3 are made from it by the edits
+/// their layouts differ by. Version 3 stored the postsynaptic traces as values followed by the
+/// LTD factors (they now count as scaled from the saved step, and the factors are skipped);
+/// version 2 also the presynaptic traces; version 1 also lacked STP's last-spike steps (units
+/// count as having spiked at the saved step, which is what their relaxed x and u then mean).
 #[test]
 fn older_format_versions_load() {
     let dir = common::scratch_dir("snapshot_versions");
-    // Past the first folding of the post traces (every 6000 steps), so their scale step is
-    // not the saved step.
-    let net = trained(6500);
-    assert!(net.post.base > 0 && net.post.base < net.t);
-    let path = dir.join("v4.engram");
-    snapshot::save(&path, &net).unwrap();
-    let v4 = std::fs::read(&path).unwrap();
-    let (ne, nin) = (net.e.len(), net.input.len());
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v4.engram");
+    let straight = tiny_after_6500().state();
+    let t = straight.t;
+    let arr = |s: &engram::sim::network::NetworkState, name: &str| s.array(name).unwrap().clone();
+    // Past the first folding of the post traces (every 6000 steps): their scale step is not
+    // the saved step.
+    assert!(matches!(arr(&straight, "post.base"), Array::U64(ref b) if b[0] > 0 && b[0] < t));
+    assert!(straight.counts.e > 0, "the tiny network should fire");
+    let v4 = std::fs::read(&fixture).unwrap();
+    assert_eq!(snapshot::load(&fixture).unwrap().state(), straight, "format 4 file");
+    let (ne, nin) = (48usize, 64usize);
     // TRAC ends with the presynaptic scale steps (count + 3 u64) and the post scale step.
     let ltd: Vec<u8> = [(ne as u64).to_le_bytes().to_vec(), vec![0; 4 * ne]].concat();
     let v3 = vec![(b"TRAC", 8, 8, vec![]), (b"TRAC", 32, 0, ltd)];
@@ -166,26 +183,27 @@ fn older_format_versions_load() {
     for (version, edits) in [(3u32, v3), (2, v2), (1, v1)] {
         let p = dir.join(format!("v{version}.engram"));
         std::fs::write(&p, older_format(&v4, &edits, version)).unwrap();
-        let old = snapshot::load(&p).unwrap();
-        assert_eq!(old.t, net.t);
-        assert_eq!((&old.x_e.x, &old.post.y, &old.post.h), (&net.x_e.x, &net.post.y, &net.post.h));
-        assert_eq!(old.post.base, net.t);
-        let x_bases = [&old.x_e, &old.x_i, &old.x_in].map(|x| x.base);
-        if version == 3 {
-            assert_eq!(x_bases, [&net.x_e, &net.x_i, &net.x_in].map(|x| x.base));
-        } else {
-            assert_eq!(x_bases, [net.t; 3]);
+        let old = snapshot::load(&p).unwrap().state();
+        assert_eq!(old.t, t);
+        for name in ["x.e", "post.y", "post.h", "e.v", "ee.w", "input_e.w_tilde", "stp.e.x"] {
+            assert_eq!(arr(&old, name), arr(&straight, name), "version {version}: {name}");
         }
-        let stp_t = old.stp_e.t.iter().chain(&old.stp_in.t);
-        if version == 1 {
-            assert!(stp_t.clone().all(|&t| t == net.t));
-        } else {
-            assert!(stp_t.eq(net.stp_e.t.iter().chain(&net.stp_in.t)));
+        assert_eq!(arr(&old, "post.base"), Array::U64(vec![t]));
+        for pop in ["e", "i", "input"] {
+            let base = arr(&old, &format!("x.{pop}.base"));
+            let want = if version == 3 { arr(&straight, &format!("x.{pop}.base")) } else { Array::U64(vec![t]) };
+            assert_eq!(base, want, "version {version}: x.{pop}.base");
+        }
+        for name in ["stp.e.t", "stp.input.t"] {
+            let want =
+                if version == 1 { Array::U64(vec![t; arr(&straight, name).len()]) } else { arr(&straight, name) };
+            assert_eq!(arr(&old, name), want, "version {version}: {name}");
         }
     }
-    // The current format keeps every scale step.
-    let now = snapshot::load(&path).unwrap();
-    assert_eq!((now.post.base, now.x_e.base), (net.post.base, net.x_e.base));
+    // The current format keeps everything.
+    let path = dir.join("v5.engram");
+    snapshot::save_state(&path, &straight).unwrap();
+    assert_eq!(snapshot::load(&path).unwrap().state(), straight);
 }
 
 #[test]
@@ -205,9 +223,9 @@ fn bad_files_are_clear_errors() {
     assert!(m.contains("corrupted: payload checksum"), "{m}");
 
     let mut version = good.clone();
-    version[8] = 5;
+    version[8] = 6;
     let m = load_error(&dir, "version.engram", &version);
-    assert!(m.contains("format version 5") && m.contains("reads versions 1 to 4"), "{m}");
+    assert!(m.contains("format version 6") && m.contains("reads versions 1 to 5"), "{m}");
 
     let mut magic = good.clone();
     magic[0] = b'X';
@@ -228,35 +246,6 @@ fn fix_checksum(bytes: &mut [u8]) {
     bytes[24..32].copy_from_slice(&h.to_le_bytes());
 }
 
-#[test]
-fn inconsistent_payload_is_refused_before_allocating() {
-    let dir = common::scratch_dir("snapshot_inconsistent");
-    let (_, good) = saved(&dir);
-    // Offset of the count of e.v: header, PARM (tag, length, TOML), CLCK (tag, length, body),
-    // NEUR tag and length.
-    let toml_len = u64::from_le_bytes(good[36..44].try_into().unwrap()) as usize;
-    let clck = 32 + 12 + toml_len;
-    assert_eq!(&good[clck..clck + 4], b"CLCK");
-    let clck_len = u64::from_le_bytes(good[clck + 4..clck + 12].try_into().unwrap()) as usize;
-    let ev = clck + 12 + clck_len + 12;
-    assert_eq!(&good[ev - 12..ev - 8], b"NEUR");
-    assert_eq!(u64::from_le_bytes(good[ev..ev + 8].try_into().unwrap()), 512);
-
-    let mut huge = good.clone();
-    huge[ev..ev + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-    fix_checksum(&mut huge);
-    let m = load_error(&dir, "huge.engram", &huge);
-    assert!(m.contains("e.v") && m.contains("expected 512"), "{m}");
-
-    // A wrong structure hash (connectivity that does not follow from the seed).
-    let mut structure = good.clone();
-    let hash_at = clck + 12 + clck_len - 8;
-    structure[hash_at] ^= 1;
-    fix_checksum(&mut structure);
-    let m = load_error(&dir, "structure.engram", &structure);
-    assert!(m.contains("connectivity differs"), "{m}");
-}
-
 /// Byte offset of the body of `tag` (after its tag and length) in a snapshot file.
 fn section_body(bytes: &[u8], tag: &[u8; 4]) -> usize {
     let mut at = 32;
@@ -266,41 +255,79 @@ fn section_body(bytes: &[u8], tag: &[u8; 4]) -> usize {
     at + 12
 }
 
+/// Byte offset of the value count of the array `name` in section `ARRS` (its values follow).
+fn array_count_at(bytes: &[u8], name: &str) -> usize {
+    let u64_at = |k: usize| u64::from_le_bytes(bytes[k..k + 8].try_into().unwrap()) as usize;
+    let mut at = section_body(bytes, b"ARRS") + 8;
+    loop {
+        let len = u64_at(at);
+        let found = &bytes[at + 8..at + 8 + len];
+        let (ty, count_at) = (bytes[at + 8 + len], at + 8 + len + 1);
+        if found == name.as_bytes() {
+            return count_at;
+        }
+        let size = if ty == 0 || ty == 2 { 4 } else { 8 };
+        at = count_at + 8 + size * u64_at(count_at);
+    }
+}
+
 #[test]
-fn non_finite_values_are_refused_naming_section_array_and_index() {
+fn inconsistent_payload_is_refused_before_allocating() {
+    let dir = common::scratch_dir("snapshot_inconsistent");
+    let (_, good) = saved(&dir);
+    let ev = array_count_at(&good, "e.v");
+    assert_eq!(u64::from_le_bytes(good[ev..ev + 8].try_into().unwrap()), 512);
+
+    let mut huge = good.clone();
+    huge[ev..ev + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    fix_checksum(&mut huge);
+    let m = load_error(&dir, "huge.engram", &huge);
+    assert!(m.contains("e.v") && m.contains("truncated"), "{m}");
+
+    // An array that fits the file but not the network.
+    let mut state = snapshot::from_bytes(&good, "good.engram").unwrap();
+    if let Some(Array::F32(v)) = state.array_mut("e.v") {
+        v.truncate(500);
+    }
+    let err = Network::from_state(state).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("e.v: 500 values, the network has 512"), "{err}");
+
+    // A wrong structure hash (connectivity that does not follow from the seed): the last 8
+    // bytes of CLCK.
+    let mut structure = good.clone();
+    let hash_at = section_body(&good, b"ARRS") - 12 - 8;
+    structure[hash_at] ^= 1;
+    fix_checksum(&mut structure);
+    let m = load_error(&dir, "structure.engram", &structure);
+    assert!(m.contains("connectivity differs"), "{m}");
+}
+
+#[test]
+fn non_finite_values_are_refused_naming_array_and_index() {
     let dir = common::scratch_dir("snapshot_non_finite");
     let (_, good) = saved(&dir);
     let f32_at = |bytes: &mut Vec<u8>, at: usize, v: f32| bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
-
-    // e.v[3]: NEUR starts with the count of e.v, then its values.
-    let mut bad = good.clone();
-    let ev = section_body(&bad, b"NEUR") + 8;
-    f32_at(&mut bad, ev + 3 * 4, f32::NAN);
-    fix_checksum(&mut bad);
-    let m = load_error(&dir, "nan_v.engram", &bad);
-    assert!(m.contains("section NEUR: e.v[3] is NaN, expected a finite value"), "{m}");
-
-    // ee.w[7] (SYNW starts with the E→E weights) and input_e.w_tilde (the last array).
-    let mut bad = good.clone();
-    let w = section_body(&bad, b"SYNW") + 8;
-    f32_at(&mut bad, w + 7 * 4, f32::INFINITY);
-    fix_checksum(&mut bad);
-    let m = load_error(&dir, "inf_w.engram", &bad);
-    assert!(m.contains("section SYNW: ee.w[7] is inf"), "{m}");
-    let mut bad = good.clone();
-    let end = section_body(&bad, b"STPS") - 12;
-    f32_at(&mut bad, end - 4, f32::NEG_INFINITY);
-    fix_checksum(&mut bad);
-    let m = load_error(&dir, "inf_wt.engram", &bad);
-    assert!(m.contains("section SYNW: input_e.w_tilde[") && m.contains("is -inf"), "{m}");
-
-    // A trace, from an in-memory state (the encoder does not check, the decoder does).
+    for (name, k, v, want) in [
+        ("e.v", 3, f32::NAN, "e.v[3] is NaN, expected a finite value"),
+        ("ee.w", 7, f32::INFINITY, "ee.w[7] is inf, expected a finite value"),
+        ("input_e.w_tilde", 0, f32::NEG_INFINITY, "input_e.w_tilde[0] is -inf, expected a finite value"),
+    ] {
+        let mut bad = good.clone();
+        let at = array_count_at(&bad, name) + 8 + 4 * k;
+        f32_at(&mut bad, at, v);
+        fix_checksum(&mut bad);
+        let m = load_error(&dir, &format!("bad_{name}.engram"), &bad);
+        assert!(m.ends_with(want), "{m}");
+    }
+    // A trace, from an in-memory state.
     let mut net = Network::new(params()).unwrap();
     net.run(10, |_| {});
     let mut state = net.state();
-    state.h[5] = f64::NAN;
-    let err = snapshot::from_bytes(&snapshot::to_bytes(&state).unwrap(), "mem.engram").unwrap_err().to_string();
-    assert_eq!(err, "mem.engram: section TRAC: h[5] is NaN, expected a finite value");
+    if let Some(Array::F64(h)) = state.array_mut("post.h") {
+        h[5] = f64::NAN;
+    }
+    let err = Network::from_state(state).map(|_| ()).unwrap_err().to_string();
+    assert_eq!(err, "post.h[5] is NaN, expected a finite value");
     // The untouched file still loads.
     assert!(snapshot::from_bytes(&good, "good.engram").is_ok());
 }
@@ -311,7 +338,7 @@ fn interrupted_save_keeps_the_previous_snapshot() {
     let (path, good) = saved(&dir);
     let mut net = snapshot::load(&path).unwrap();
     net.run(100, |_| {});
-    let err = snapshot::save_with(&path, &net, |w, bytes| {
+    let err = snapshot::save_with(&path, &net.state(), |w, bytes| {
         w.write_all(&bytes[..bytes.len() / 2])?;
         Err(std::io::Error::other("disk full"))
     })
@@ -320,7 +347,7 @@ fn interrupted_save_keeps_the_previous_snapshot() {
     assert_eq!(std::fs::read(&path).unwrap(), good, "previous snapshot damaged");
     let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["good.engram"], "temporary file left behind");
-    assert_eq!(snapshot::load(&path).unwrap().t, 100);
+    assert_eq!(snapshot::load(&path).unwrap().t(), 100);
 }
 
 fn wait_for(h: &SimHandle, secs: f64, mut pred: impl FnMut(&Frame) -> bool) -> Option<Frame> {

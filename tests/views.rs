@@ -3,23 +3,40 @@
 
 use engram::io::preset;
 use engram::sim::connectivity::Projection;
-use engram::sim::views::{HIST_BINS, WeightView, weight_view};
-use engram::sim::{Network, Pattern};
+use engram::sim::views::{HIST_BINS, WeightView, projections_view};
+use engram::sim::{Network, Pattern, ProjectionId};
+
+/// The two projections a weight view reads, taken from a built network so that tests can set
+/// their weights by hand.
+struct Net {
+    ee: Projection,
+    inp: Projection,
+}
+
+impl Net {
+    fn of(net: &Network) -> Self {
+        Net { ee: net.projection(ProjectionId::Ee).clone(), inp: net.projection(ProjectionId::InputE).clone() }
+    }
+}
+
+fn weight_view(net: &Net, assemblies: &[Pattern], bins: usize) -> WeightView {
+    projections_view(&net.ee, &net.inp, 64, 0.0, assemblies, bins)
+}
 
 /// 64 E neurons, all-to-all E→E (no autapses: 64·63 = 4032 synapses, each 0.1), full 64×64
 /// input.
-fn dense_net() -> Network {
+fn dense_net() -> Net {
     let mut p = preset::default_params();
     p.network.n_e = 64;
     p.network.n_i = 16;
     p.network.p_conn = 1.0;
-    let net = Network::new(p).unwrap();
+    let net = Net::of(&Network::new(p).unwrap());
     assert_eq!(net.ee.len(), 64 * 63);
     net
 }
 
 /// Sets E→E w and w̃ of every synapse j→i from functions of (j, i).
-fn set_ee(net: &mut Network, w: impl Fn(usize, usize) -> f32, wt: impl Fn(usize, usize) -> f32) {
+fn set_ee(net: &mut Net, w: impl Fn(usize, usize) -> f32, wt: impl Fn(usize, usize) -> f32) {
     let mut by_syn = vec![0.0; net.ee.len()];
     for j in 0..net.ee.n_pre {
         for s in net.ee.row(j) {
@@ -230,7 +247,7 @@ fn matches_a_brute_force_reference_on_random_weights() {
     p.network.n_e = 100;
     p.network.n_i = 16;
     p.network.p_conn = 0.3;
-    let mut net = Network::new(p).unwrap();
+    let mut net = Net::of(&Network::new(p).unwrap());
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     net.ee.w.iter_mut().for_each(|w| *w = 2.0 * rng.unit());
     net.ee.w_tilde.iter_mut().for_each(|w| *w = rng.unit());
@@ -314,7 +331,7 @@ fn matches_a_brute_force_reference_on_random_weights() {
 #[test]
 #[ignore = "timing at full size; run explicitly in release"]
 fn full_size_timing() {
-    let net = Network::new(preset::default_params()).unwrap();
+    let net = Net::of(&Network::new(preset::default_params()).unwrap());
     let mut rng = XorShift(12345);
     let assemblies: Vec<Pattern> = (0..4)
         .map(|k| {

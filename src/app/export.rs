@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::bridge::{Command, Level, Message, Plastic};
+use crate::bridge::{Command, Level, Message, ProjectionId};
 use crate::io::{atomic, ras, rates};
 
 use super::AppState;
@@ -16,23 +16,25 @@ use super::AppState;
 /// What a file dialog is asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileChoice {
-    ImportWeights(Plastic),
+    ImportWeights(ProjectionId),
     WindowPng,
     RatesCsv,
-    Weights(Plastic),
+    Weights(ProjectionId),
     AssembliesPat,
     SpikesRas,
 }
 
 impl FileChoice {
     /// Filter name, extensions and suggested file name of the dialog.
-    fn filter(self) -> (&'static str, &'static [&'static str], &'static str) {
+    fn filter(self) -> (&'static str, &'static [&'static str], String) {
         match self {
-            FileChoice::ImportWeights(w) | FileChoice::Weights(w) => ("MatrixMarket", &["mtx", "wmat"], w.file_name()),
-            FileChoice::WindowPng => ("PNG image", &["png"], "engram.png"),
-            FileChoice::RatesCsv => ("CSV", &["csv"], "rates.csv"),
-            FileChoice::AssembliesPat => ("pattern file", &["pat"], "assemblies.pat"),
-            FileChoice::SpikesRas => ("spike raster", &["ras"], "e.ras"),
+            FileChoice::ImportWeights(w) | FileChoice::Weights(w) => {
+                ("MatrixMarket", &["mtx", "wmat"], w.weights_file())
+            }
+            FileChoice::WindowPng => ("PNG image", &["png"], "engram.png".into()),
+            FileChoice::RatesCsv => ("CSV", &["csv"], "rates.csv".into()),
+            FileChoice::AssembliesPat => ("pattern file", &["pat"], "assemblies.pat".into()),
+            FileChoice::SpikesRas => ("spike raster", &["ras"], "e.ras".into()),
         }
     }
 }
@@ -69,7 +71,7 @@ impl Default for ExportState {
 pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
     let mut chosen = None;
     ui.menu_button("Import", |ui| {
-        for w in Plastic::ALL {
+        for w in ProjectionId::EXCITATORY {
             let label = format!("{} weights (.mtx)…", w.label());
             let hint = "Replace w by a MatrixMarket matrix (row = pre, column = post) with exactly this network's \
                         synapses, e.g. written by `engram run` with the same preset and seed";
@@ -83,8 +85,8 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
         let items = [
             (FileChoice::WindowPng, "Window (.png)…".to_string()),
             (FileChoice::RatesCsv, "Rates (.csv)…".into()),
-            (FileChoice::Weights(Plastic::Ee), "E->E weights (.mtx)…".into()),
-            (FileChoice::Weights(Plastic::InputE), "Input->E weights (.mtx)…".into()),
+            (FileChoice::Weights(ProjectionId::Ee), "E->E weights (.mtx)…".into()),
+            (FileChoice::Weights(ProjectionId::InputE), "Input->E weights (.mtx)…".into()),
             (FileChoice::AssembliesPat, "Assemblies (.pat)…".into()),
             (FileChoice::SpikesRas, "E spikes (.ras)…".into()),
         ];

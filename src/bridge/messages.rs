@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::sim::Params;
-use crate::sim::import::Plastic;
+use crate::sim::ProjectionId;
 use crate::sim::monitor::RateBin;
 use crate::sim::params::PhaseName;
 use crate::sim::pattern::Pattern;
@@ -74,12 +74,12 @@ pub enum Command {
     /// Replace the weights w of a plastic projection by a MatrixMarket file with exactly the
     /// network's synapses ([`crate::io::weights::import_weights`]); a bad file changes nothing.
     ImportWeights {
-        which: Plastic,
+        which: ProjectionId,
         path: PathBuf,
     },
     /// Write w of a plastic projection to `path` and w̃ to its companion file (atomically).
     ExportWeights {
-        which: Plastic,
+        which: ProjectionId,
         path: PathBuf,
     },
     /// Write the live assemblies as a `.pat` file (atomically).

@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
-pub use crate::sim::import::Plastic;
+pub use crate::sim::ProjectionId;
 pub use messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
 
 use crate::error::{Error, Result};

@@ -9,7 +9,6 @@ use super::BridgeOptions;
 use super::messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
 use crate::io::{pat, snapshot, weights};
 use crate::sim::Network;
-use crate::sim::health;
 use crate::sim::monitor::{AssemblyTracker, RateMonitor};
 use crate::sim::params::STEPS_PER_SECOND;
 use crate::sim::pattern::Pattern;
@@ -154,7 +153,7 @@ impl Worker {
     }
 
     fn log(&self, what: String) {
-        let _ = self.log_tx.try_send((self.net.t, what));
+        let _ = self.log_tx.try_send((self.net.t(), what));
     }
 
     fn apply(&mut self, cmd: Command) {
@@ -196,9 +195,8 @@ impl Worker {
                     pixels.truncate(keep);
                     pixels.sort_unstable();
                 }
-                let now = self.net.t;
-                self.net.input.present(pattern.name.clone(), None, pixels, duration_s.max(0.0), now);
-                let s = self.net.input.stimulus.as_ref().map(stimulus_info);
+                self.net.present(pattern.name.clone(), None, pixels, duration_s.max(0.0));
+                let s = self.net.input().stimulus.as_ref().map(stimulus_info);
                 if let Some(s) = s {
                     self.frame.stimulus_spans.push((s.name, s.onset_s, s.offset_s));
                 }
@@ -227,7 +225,7 @@ impl Worker {
                 Ok(net) => {
                     self.replace_network(net);
                     // The snapshot's schedule continues where it was saved.
-                    self.phase = self.net.phase.map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
+                    self.phase = self.net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
                     self.info(&format!("state loaded from {} (t = {:.3} s)", path.display(), self.net.time_s()));
                 }
                 Err(e) => self.warn(Level::Error, format!("load failed: {e}")),
@@ -307,7 +305,7 @@ impl Worker {
     }
 
     fn reset_pace(&mut self) {
-        self.pace = (Instant::now(), self.net.t);
+        self.pace = (Instant::now(), self.net.t());
     }
 
     /// Runs one 1 ms chunk and accumulates its output into the current frame.
@@ -320,14 +318,14 @@ impl Worker {
             rates.observe(net);
             tracker.observe(net);
             let t = net.time_s();
-            frame.e_spikes.extend(net.e.spikes.iter().map(|&k| (t, k)));
-            frame.i_spikes.extend(net.i.spikes.iter().map(|&k| (t, k)));
-            for &k in &net.input.spikes {
+            frame.e_spikes.extend(net.e().spikes.iter().map(|&k| (t, k)));
+            frame.i_spikes.extend(net.i().spikes.iter().map(|&k| (t, k)));
+            for &k in &net.input().spikes {
                 let c = &mut frame.input_counts[k as usize];
                 *c = c.saturating_add(1);
             }
-            if let Some(s) = &net.input.stimulus
-                && s.onset == net.t
+            if let Some(s) = &net.input().stimulus
+                && s.onset == net.t()
             {
                 onset = Some(stimulus_info(s));
             }
@@ -341,7 +339,7 @@ impl Worker {
         // New 100 ms bins: move them into the frame and check for a runaway network. The
         // neuron state is checked once per chunk that completes a bin.
         let bins = &self.rates.bins[self.bins_sent..];
-        let bad_state = if bins.is_empty() { None } else { health::non_finite_neurons(&self.net) };
+        let bad_state = if bins.is_empty() { None } else { self.net.non_finite_neurons() };
         let limit = self.opts.runaway_hz;
         let mut why = None;
         for b in bins {
@@ -381,10 +379,10 @@ impl Worker {
                 self.assemblies = Arc::new(self.tracker.assemblies());
                 // The per-assembly rate lines follow the live membership.
                 let members = self.assemblies.iter().map(|p| p.indices.clone()).collect();
-                self.rates.set_assemblies(self.net.e.len(), members);
+                self.rates.set_assemblies(self.net.e().len(), members);
             }
             // Weights are checked here, at a few Hz of wall time, not per bin: millions of them.
-            if let Some(where_) = health::non_finite_weights(&self.net) {
+            if let Some(where_) = self.net.non_finite_weights() {
                 self.pause_with(format!("paused: non-finite weights (NaN or infinity) in {where_}"));
             }
             let view = Arc::new(weight_view(&self.net, &self.assemblies, self.opts.snapshot_bins));
@@ -399,12 +397,12 @@ impl Worker {
         let (w0, s0) = self.speed_window;
         let dt = now.duration_since(w0).as_secs_f64();
         if dt >= 1.0 || force {
-            if dt > 0.0 && self.net.t > s0 {
-                self.speed_x = (self.net.t - s0) as f64 / STEPS_PER_SECOND as f64 / dt;
+            if dt > 0.0 && self.net.t() > s0 {
+                self.speed_x = (self.net.t() - s0) as f64 / STEPS_PER_SECOND as f64 / dt;
             } else if !self.running {
                 self.speed_x = 0.0;
             }
-            self.speed_window = (now, self.net.t);
+            self.speed_window = (now, self.net.t());
         }
         let status = self.status();
         let mut frame = std::mem::replace(&mut self.frame, empty_frame(&self.net, &self.params));
@@ -420,7 +418,8 @@ impl Worker {
 
     fn status(&self) -> Status {
         let (e_hz, i_hz) = self.last_rates;
-        let phase_elapsed_s = self.net.phase.map_or(0.0, |(_, t0)| (self.net.t - t0) as f64 / STEPS_PER_SECOND as f64);
+        let phase_elapsed_s =
+            self.net.phase().map_or(0.0, |(_, t0)| (self.net.t() - t0) as f64 / STEPS_PER_SECOND as f64);
         Status {
             t_s: self.net.time_s(),
             running: self.running,
@@ -428,7 +427,7 @@ impl Worker {
             speed: self.speed,
             phase: self.phase,
             phase_elapsed_s,
-            stimulus: self.net.input.stimulus.as_ref().map(stimulus_info),
+            stimulus: self.net.input().stimulus.as_ref().map(stimulus_info),
             e_hz,
             i_hz,
             dropped_frames: self.dropped,
@@ -446,7 +445,7 @@ impl Worker {
         if !self.running || x <= 0.0 {
             return;
         }
-        let model_s = (self.net.t - self.pace.1) as f64 / STEPS_PER_SECOND as f64;
+        let model_s = (self.net.t() - self.pace.1) as f64 / STEPS_PER_SECOND as f64;
         let ahead = model_s / x - self.pace.0.elapsed().as_secs_f64();
         if ahead > 0.002 {
             match self.cmd_rx.recv_timeout(Duration::from_secs_f64(ahead.min(0.1))) {
@@ -470,5 +469,5 @@ fn stimulus_info(s: &crate::sim::input::Stimulus) -> StimulusInfo {
 
 /// A fresh batch starting now.
 fn empty_frame(net: &Network, params: &Arc<crate::sim::Params>) -> Frame {
-    Frame::empty(net.time_s(), net.time_s(), net.input.len(), params.clone())
+    Frame::empty(net.time_s(), net.time_s(), net.input().len(), params.clone())
 }

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::io::{atomic, pat, preset, ras, snapshot, weights};
+use crate::sim::ProjectionId;
 use crate::sim::analysis::{RecallCriteria, RecallRecorder, weight_structure};
-use crate::sim::import::Plastic;
 use crate::sim::monitor::{AssemblyTracker, RateMonitor, SpikeHash};
 use crate::sim::network::Network;
 use crate::sim::params::{DT_MS, Params, PhaseName};
@@ -277,7 +277,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         Some(path) => snapshot::load(path)?,
         None => Network::new(load(&a.preset, a.seed)?)?,
     };
-    for (which, file) in [(Plastic::Ee, &a.import_ee), (Plastic::InputE, &a.import_input_e)] {
+    for (which, file) in [(ProjectionId::Ee, &a.import_ee), (ProjectionId::InputE, &a.import_input_e)] {
         if let Some(path) = file {
             weights::import_weights(&mut net, which, path)?;
         }
@@ -307,10 +307,10 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     // What to run: (phase to start, or None to continue the current schedule; seconds).
     let plan: Vec<(Option<PhaseName>, f64)> = match a.phase.as_deref() {
         None if a.load.is_some() => {
-            let secs = match (a.seconds, net.phase) {
+            let secs = match (a.seconds, net.phase()) {
                 (Some(s), _) => s,
                 (None, Some((name, t0))) => {
-                    let elapsed = (net.t - t0) as f64 * DT_MS * 1e-3;
+                    let elapsed = (net.t() - t0) as f64 * DT_MS * 1e-3;
                     (params.protocol.phase(name).duration_s - elapsed).max(0.0)
                 }
                 (None, None) => {
@@ -334,7 +334,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         }
     };
     let phase_names: Vec<&str> =
-        plan.iter().map(|(ph, _)| ph.or(net.phase.map(|(name, _)| name)).map_or("free", |ph| ph.as_str())).collect();
+        plan.iter().map(|(ph, _)| ph.or(net.phase().map(|(name, _)| name)).map_or("free", |ph| ph.as_str())).collect();
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     net.set_threads(threads)?;
     let start_s = net.time_s();
@@ -375,13 +375,13 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             net.start_phase(phase);
         }
         // The phase being run (started here, or continued from a snapshot).
-        let phase = net.phase.map(|(name, _)| name);
+        let phase = net.phase().map(|(name, _)| name);
         if phase == Some(PhaseName::Recall) {
             match current_assemblies(&tracker, &frozen) {
                 asm if asm.is_empty() => eprintln!(
                     "note: no assemblies known at the start of the recall phase (run --phase all): recall.csv is not written"
                 ),
-                asm => recorder = Some(RecallRecorder::new(&asm, net.e.len(), criteria.clone())),
+                asm => recorder = Some(RecallRecorder::new(&asm, net.e().len(), criteria.clone())),
             }
         }
         let steps = (secs * 1e3 / DT_MS).round() as u64;
@@ -394,11 +394,11 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
                 hash.observe(net);
                 tracker.observe(net);
                 if let Some(r) = recorder.as_mut() {
-                    r.observe_step(net.t - 1, net.input.stimulus.as_ref(), &net.e.spikes);
+                    r.observe_step(net.t() - 1, net.input().stimulus.as_ref(), &net.e().spikes);
                 }
                 if let Some((w, _)) = raster.as_mut() {
                     let t = net.time_s();
-                    for &k in &net.e.spikes {
+                    for &k in &net.e().spikes {
                         if let Err(e) = w.push(t, k) {
                             raster_err.get_or_insert(e);
                         }
@@ -411,7 +411,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             let now = net.time_s();
             if tracker.ready() && assemblies_set_at.is_none_or(|t0| now - t0 >= 60.0) {
                 let members = tracker.assemblies().into_iter().map(|p| p.indices).collect();
-                rates.set_assemblies(net.e.len(), members);
+                rates.set_assemblies(net.e().len(), members);
                 assemblies_set_at = Some(now);
             }
             let phase_ends = left == 0;
@@ -477,13 +477,13 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         "rate_e_hz": { "all": e_all, "last_10s": e_last },
         "rate_i_hz": { "all": i_all, "last_10s": i_last },
         "synapses": synapse_counts(&net),
-        "spikes": { "e": net.counts.e, "i": net.counts.i, "input": net.counts.input },
+        "spikes": { "e": net.counts().e, "i": net.counts().i, "input": net.counts().input },
         "mean_weight": {
-            "ee": crate::sim::connectivity::Projection::mean(&net.ee.w),
-            "ee_tilde": crate::sim::connectivity::Projection::mean(&net.ee.w_tilde),
-            "input_e": crate::sim::connectivity::Projection::mean(&net.inp.w),
-            "input_e_tilde": crate::sim::connectivity::Projection::mean(&net.inp.w_tilde),
-            "ie": crate::sim::connectivity::Projection::mean(&net.ie.w),
+            "ee": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::Ee).w),
+            "ee_tilde": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::Ee).w_tilde),
+            "input_e": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::InputE).w),
+            "input_e_tilde": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::InputE).w_tilde),
+            "ie": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::Ie).w),
         },
         "spike_hash": format!("{:016x}", hash.0),
         "ablations": a.ablate.as_deref().map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>()),
@@ -502,15 +502,15 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
 
 fn synapse_counts(net: &Network) -> serde_json::Value {
     json!({
-        "ee": net.ee.len(), "ei": net.ei.len(), "ii": net.ii.len(),
-        "ie": net.ie.len(), "input_e": net.inp.len(),
+        "ee": net.projection(ProjectionId::Ee).len(), "ei": net.projection(ProjectionId::Ei).len(), "ii": net.projection(ProjectionId::Ii).len(),
+        "ie": net.projection(ProjectionId::Ie).len(), "input_e": net.projection(ProjectionId::InputE).len(),
     })
 }
 
 /// Writes w and w̃ of the two plastic excitatory projections (companion file for w̃).
 fn save_weights(dir: &Path, net: &Network) -> Result<()> {
-    for which in Plastic::ALL {
-        weights::save_weights(&dir.join(which.file_name()), net, which)?;
+    for which in ProjectionId::EXCITATORY {
+        weights::save_weights(&dir.join(which.weights_file()), net, which)?;
     }
     Ok(())
 }
@@ -539,26 +539,28 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     net.run(steps, |net| {
         // Synaptic events delivered per spike (counted at emission; the same spikes arrive
         // 0.8 ms later).
-        for &j in &net.e.spikes {
-            events += (net.ee.row(j as usize).len() + net.ei.row(j as usize).len()) as u64;
+        for &j in &net.e().spikes {
+            events += (net.projection(ProjectionId::Ee).row(j as usize).len()
+                + net.projection(ProjectionId::Ei).row(j as usize).len()) as u64;
         }
-        for &j in &net.i.spikes {
-            events += (net.ii.row(j as usize).len() + net.ie.row(j as usize).len()) as u64;
+        for &j in &net.i().spikes {
+            events += (net.projection(ProjectionId::Ii).row(j as usize).len()
+                + net.projection(ProjectionId::Ie).row(j as usize).len()) as u64;
         }
-        for &j in &net.input.spikes {
-            events += net.inp.row(j as usize).len() as u64;
+        for &j in &net.input().spikes {
+            events += net.projection(ProjectionId::InputE).row(j as usize).len() as u64;
         }
     });
     let wall = started.elapsed().as_secs_f64();
     let sim_s = net.time_s();
-    let c = net.counts;
+    let c = net.counts();
     // Cost of one GUI weight snapshot (the window publishes one every 0.5 s of wall time, on the
     // simulation thread), with four live assemblies as the GUI would have them.
     let assemblies = crate::sim::shapes::shapes()
         .into_iter()
         .enumerate()
         .map(|(k, p)| {
-            let n = net.e.len() as u32;
+            let n = net.e().len() as u32;
             crate::sim::pattern::Pattern::from_indices(p.name, (k as u32 * n / 4..(k as u32 + 1) * n / 4).collect())
         })
         .collect::<Vec<_>>();

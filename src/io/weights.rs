@@ -12,13 +12,13 @@ use std::path::Path;
 
 use super::mtx;
 use crate::sim::Network;
-use crate::sim::import::{Plastic, synapse_index};
+use crate::sim::ProjectionId;
 use crate::{Error, Result};
 
 /// Writes w of `which` to `path` and w̃ to its companion path ([`mtx::companion_path`]), each
 /// atomically. Row = presynaptic, column = postsynaptic, 1-based.
-pub fn save_weights(path: &Path, net: &Network, which: Plastic) -> Result<()> {
-    let p = net.plastic(which);
+pub fn save_weights(path: &Path, net: &Network, which: ProjectionId) -> Result<()> {
+    let p = net.projection(which);
     let t = net.time_s();
     let label = which.label();
     mtx::save_mtx(path, p.n_pre, p.n_post, p.triplets(&p.w), &format!("{label} w at t = {t} s"))?;
@@ -33,8 +33,8 @@ pub fn save_weights(path: &Path, net: &Network, which: Plastic) -> Result<()> {
 
 /// Reads w of `which` from a MatrixMarket file into `net` (see the module doc for what is
 /// accepted). w̃ and every other state variable are kept.
-pub fn import_weights(net: &mut Network, which: Plastic, path: &Path) -> Result<()> {
-    let p = net.plastic(which);
+pub fn import_weights(net: &mut Network, which: ProjectionId, path: &Path) -> Result<()> {
+    let p = net.projection(which);
     let (label, n, w_max) = (which.label(), p.len(), net.w_max());
     let mut w = p.w.clone();
     let mut seen = vec![false; n];
@@ -51,7 +51,7 @@ pub fn import_weights(net: &mut Network, which: Plastic, path: &Path) -> Result<
         },
         |i, j, v| {
             let (row, col) = (u64::from(i) + 1, u64::from(j) + 1);
-            let Some(s) = synapse_index(p, i as usize, j as usize) else {
+            let Some(s) = p.synapse_index(i as usize, j as usize) else {
                 return Err(format!(
                     "entry ({row}, {col}) is not a synapse of this network's {label} projection (the matrix must \
                      have exactly its sparsity pattern: same size and seed)"
@@ -68,5 +68,5 @@ pub fn import_weights(net: &mut Network, which: Plastic, path: &Path) -> Result<
         },
     )?;
     // nnz entries, all distinct synapses, nnz = synapse count: every synapse was set.
-    net.set_plastic_weights(which, w).map_err(|e| Error::parse(path.display(), 0, e.to_string()))
+    net.set_weights(which, w).map_err(|e| Error::parse(path.display(), 0, e.to_string()))
 }

@@ -1,11 +1,233 @@
 //! Sparse projections in CSR form (spec §7) and the random/receptive-field builders.
 //!
 //! Synapses are stored by presynaptic neuron (row pointers, `u16` targets, parallel weights).
-//! Plastic projections also keep a transposed index: for each postsynaptic neuron the *indices*
+//! ProjectionId projections also keep a transposed index: for each postsynaptic neuron the *indices*
 //! of its incoming synapses (as Auryn's DuplexConnection), used by the postsynaptic-spike update.
 //! Structure is frozen after build; values are mutable.
 
-use super::rng::Stream;
+use std::ops::{Index, IndexMut};
+
+use super::params::Params;
+use super::rng::{Stream, StreamId};
+
+/// The three populations (docs/model.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Population {
+    /// Excitatory neurons.
+    E,
+    /// Inhibitory neurons.
+    I,
+    /// Poisson input units (the 64×64 layer).
+    Input,
+}
+
+impl Population {
+    /// In the order of the step (docs/model.md §11) and of snapshots.
+    pub const ALL: [Population; 3] = [Population::E, Population::I, Population::Input];
+
+    /// Position in [`Population::ALL`], for arrays indexed by population.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Short name used in files and state array names: `e`, `i`, `input`.
+    pub const fn stem(self) -> &'static str {
+        match self {
+            Population::E => "e",
+            Population::I => "i",
+            Population::Input => "input",
+        }
+    }
+
+    /// Name shown to users: `E`, `I`, `Input`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Population::E => "E",
+            Population::I => "I",
+            Population::Input => "Input",
+        }
+    }
+}
+
+/// Which plasticity rule runs on a projection (docs/model.md §5, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plasticity {
+    /// Fixed weights.
+    Static,
+    /// The excitatory rule (triplet LTP, LTD, heterosynaptic, transmitter-induced) with
+    /// consolidation of w̃ (§5).
+    Excitatory,
+    /// The globally modulated inhibitory rule (§6).
+    Inhibitory,
+}
+
+/// The five projections, each with one name. Everything that lists projections — building,
+/// the step, snapshots, exports, reports — walks [`ProjectionId::ALL`]; adding a projection
+/// means adding a variant here and its row in each `match` below (the compiler lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProjectionId {
+    /// E→E: random, plastic (excitatory rule), STP.
+    Ee,
+    /// E→I: random, static, STP.
+    Ei,
+    /// I→I: random, static.
+    Ii,
+    /// I→E: random, plastic (inhibitory rule).
+    Ie,
+    /// Input→E: receptive fields, plastic (excitatory rule), STP.
+    InputE,
+}
+
+impl ProjectionId {
+    /// In the order in which the step propagates them (docs/model.md §11), which is also the
+    /// order of every list of projections (snapshots, reports).
+    pub const ALL: [ProjectionId; 5] =
+        [ProjectionId::Ee, ProjectionId::Ei, ProjectionId::Ii, ProjectionId::Ie, ProjectionId::InputE];
+
+    /// The projections under the excitatory rule, whose w and w̃ can be exported and imported.
+    pub const EXCITATORY: [ProjectionId; 2] = [ProjectionId::Ee, ProjectionId::InputE];
+
+    /// Position in [`ProjectionId::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Name shown to users and in messages: `E->E`, `E->I`, `I->I`, `I->E`, `Input->E`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ProjectionId::Ee => "E->E",
+            ProjectionId::Ei => "E->I",
+            ProjectionId::Ii => "I->I",
+            ProjectionId::Ie => "I->E",
+            ProjectionId::InputE => "Input->E",
+        }
+    }
+
+    /// Name in files, JSON keys and state array names: `ee`, `ei`, `ii`, `ie`, `input_e`.
+    pub const fn stem(self) -> &'static str {
+        match self {
+            ProjectionId::Ee => "ee",
+            ProjectionId::Ei => "ei",
+            ProjectionId::Ii => "ii",
+            ProjectionId::Ie => "ie",
+            ProjectionId::InputE => "input_e",
+        }
+    }
+
+    /// The projection whose [`ProjectionId::stem`] is `s`.
+    pub fn from_stem(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.stem() == s)
+    }
+
+    /// The MatrixMarket file `engram run` writes its weights w to (w̃ in the companion file).
+    pub fn weights_file(self) -> String {
+        format!("weights_{}.mtx", self.stem())
+    }
+
+    pub const fn pre(self) -> Population {
+        match self {
+            ProjectionId::Ee | ProjectionId::Ei => Population::E,
+            ProjectionId::Ii | ProjectionId::Ie => Population::I,
+            ProjectionId::InputE => Population::Input,
+        }
+    }
+
+    pub const fn post(self) -> Population {
+        match self {
+            ProjectionId::Ee | ProjectionId::Ie | ProjectionId::InputE => Population::E,
+            ProjectionId::Ei | ProjectionId::Ii => Population::I,
+        }
+    }
+
+    pub const fn plasticity(self) -> Plasticity {
+        match self {
+            ProjectionId::Ee | ProjectionId::InputE => Plasticity::Excitatory,
+            ProjectionId::Ie => Plasticity::Inhibitory,
+            ProjectionId::Ei | ProjectionId::Ii => Plasticity::Static,
+        }
+    }
+
+    /// Whether spikes carry an STP efficacy on this projection (docs/model.md §4): those from E
+    /// neurons and input units.
+    pub const fn stp(self) -> bool {
+        !matches!(self.pre(), Population::I)
+    }
+
+    /// Whether the projection keeps a consolidated weight w̃ (docs/model.md §5.4).
+    pub const fn consolidates(self) -> bool {
+        matches!(self.plasticity(), Plasticity::Excitatory)
+    }
+
+    /// Excitatory targets get AMPA, inhibitory ones GABA (docs/model.md §3).
+    pub const fn excitatory(self) -> bool {
+        !matches!(self.pre(), Population::I)
+    }
+}
+
+/// One [`Projection`] per [`ProjectionId`], indexed by it.
+#[derive(Clone, Debug)]
+pub struct Projections([Projection; 5]);
+
+impl Projections {
+    /// Builds every projection of a fresh network (docs/model.md §7): random ones by Bernoulli
+    /// skip-ahead, Input→E as disc receptive fields, each from its own connectivity stream of
+    /// the seed; plastic ones get their transposed index, excitatory ones w̃ = w_a.
+    pub fn build(params: &Params) -> Self {
+        let n = &params.network;
+        let size = |p: Population| match p {
+            Population::E => n.n_e,
+            Population::I => n.n_i,
+            Population::Input => params.n_input(),
+        };
+        let w_a = params.plasticity.w_a as f32;
+        Projections(ProjectionId::ALL.map(|id| {
+            let (pre, post) = (size(id.pre()), size(id.post()));
+            let mut rng = Stream::new(params.seed, StreamId::Connectivity(id.index() as u32));
+            let w0 = match id {
+                ProjectionId::Ee => n.w_ee,
+                ProjectionId::Ei => n.w_ei,
+                ProjectionId::Ii => n.w_ii,
+                ProjectionId::Ie => n.w_ie,
+                ProjectionId::InputE => n.xi,
+            } as f32;
+            let mut proj = match id {
+                ProjectionId::InputE => {
+                    Projection::receptive_fields(n.input_side, post, n.rf_radius, n.rf_wrap, w0, &mut rng)
+                }
+                _ => Projection::random(pre, post, n.p_conn, w0, id.pre() == id.post(), &mut rng),
+            };
+            if id.plasticity() != Plasticity::Static {
+                proj.make_plastic(id.consolidates(), w_a);
+            }
+            proj
+        }))
+    }
+
+    /// Every projection with its id, in [`ProjectionId::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (ProjectionId, &Projection)> {
+        ProjectionId::ALL.into_iter().zip(&self.0)
+    }
+
+    /// Every projection with its id, mutably, in [`ProjectionId::ALL`] order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ProjectionId, &mut Projection)> {
+        ProjectionId::ALL.into_iter().zip(&mut self.0)
+    }
+}
+
+impl Index<ProjectionId> for Projections {
+    type Output = Projection;
+    #[inline(always)]
+    fn index(&self, id: ProjectionId) -> &Projection {
+        &self.0[id.index()]
+    }
+}
+
+impl IndexMut<ProjectionId> for Projections {
+    #[inline(always)]
+    fn index_mut(&mut self, id: ProjectionId) -> &mut Projection {
+        &mut self.0[id.index()]
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Projection {
@@ -180,6 +402,15 @@ impl Projection {
         splits
     }
 
+    /// Index of the synapse `pre → post`, if it exists (rows are sorted by target).
+    pub fn synapse_index(&self, pre: usize, post: usize) -> Option<usize> {
+        if pre >= self.n_pre || post > u16::MAX as usize {
+            return None;
+        }
+        let r = self.row(pre);
+        self.post[r.clone()].binary_search(&(post as u16)).ok().map(|k| r.start + k)
+    }
+
     /// Number of synapses.
     pub fn len(&self) -> usize {
         self.post.len()
@@ -330,5 +561,18 @@ mod tests {
         let tr: Vec<_> = proj.triplets(&proj.w).collect();
         assert_eq!(tr.len(), proj.len());
         assert!(tr.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+    }
+
+    #[test]
+    fn synapse_index_finds_every_synapse_and_nothing_else() {
+        let p = Projection::random(64, 64, 0.3, 0.1, true, &mut stream(5));
+        for (s, (j, i, _)) in p.triplets(&p.w).enumerate() {
+            assert_eq!(p.synapse_index(j as usize, i as usize), Some(s));
+        }
+        let present = p.triplets(&p.w).count();
+        let found = (0..p.n_pre).flat_map(|j| (0..p.n_post).map(move |i| (j, i)));
+        assert_eq!(found.filter(|&(j, i)| p.synapse_index(j, i).is_some()).count(), present);
+        assert_eq!(p.synapse_index(p.n_pre, 0), None);
+        assert_eq!(p.synapse_index(0, 1 << 20), None);
     }
 }

@@ -5,8 +5,6 @@ pub mod ablation;
 pub mod analysis;
 pub mod connectivity;
 pub mod decay;
-pub mod health;
-pub mod import;
 pub mod input;
 pub mod monitor;
 pub mod network;
@@ -21,6 +19,7 @@ mod simd;
 pub mod traces;
 pub mod views;
 
+pub use connectivity::{Population, ProjectionId};
 pub use network::Network;
 pub use params::Params;
 pub use pattern::Pattern;

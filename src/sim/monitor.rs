@@ -30,9 +30,9 @@ impl SpikeHash {
     }
 
     pub fn observe(&mut self, net: &Network) {
-        for (pop, spikes) in [(0u64, &net.e.spikes), (1, &net.i.spikes)] {
+        for (pop, spikes) in [(0u64, &net.e().spikes), (1, &net.i().spikes)] {
             for &k in spikes.iter() {
-                self.mix(net.t << 2 | pop);
+                self.mix(net.t() << 2 | pop);
                 self.mix(k as u64);
             }
         }
@@ -107,11 +107,11 @@ impl RateMonitor {
     }
 
     pub fn observe(&mut self, net: &Network) {
-        self.counts[0] += net.e.spikes.len() as u64;
-        self.counts[1] += net.i.spikes.len() as u64;
-        self.counts[2] += net.input.spikes.len() as u64;
+        self.counts[0] += net.e().spikes.len() as u64;
+        self.counts[1] += net.i().spikes.len() as u64;
+        self.counts[2] += net.input().spikes.len() as u64;
         if !self.assembly_counts.is_empty() {
-            for &k in &net.e.spikes {
+            for &k in &net.e().spikes {
                 let mut m = self.member_mask[k as usize];
                 while m != 0 {
                     self.assembly_counts[m.trailing_zeros() as usize] += 1;
@@ -127,9 +127,9 @@ impl RateMonitor {
                 self.assembly_counts.iter().zip(&self.assemblies).map(|(&c, m)| rate(c, m.len())).collect();
             self.bins.push(RateBin {
                 t_s: net.time_s(),
-                e_hz: rate(self.counts[0], net.e.len()),
-                i_hz: rate(self.counts[1], net.i.len()),
-                input_hz: rate(self.counts[2], net.input.len()),
+                e_hz: rate(self.counts[0], net.e().len()),
+                i_hz: rate(self.counts[1], net.i().len()),
+                input_hz: rate(self.counts[2], net.input().len()),
                 assemblies_hz,
             });
             self.counts = [0; 3];
@@ -190,7 +190,7 @@ impl AssemblyTracker {
     }
 
     pub fn observe(&mut self, net: &Network) {
-        self.observe_step(net.t - 1, net.input.stimulus.as_ref(), &net.e.spikes, net.e.len());
+        self.observe_step(net.t() - 1, net.input().stimulus.as_ref(), &net.e().spikes, net.e().len());
     }
 
     /// One step: `step` is the step just computed, `e_spikes` the E neurons that fired in it.

@@ -27,6 +27,21 @@ pub struct Neurons {
     pub spikes: Vec<u32>,
 }
 
+/// The state variables of [`Neurons`] with their names, as references (`mut` for mutable ones).
+macro_rules! neuron_variables {
+    ($n:expr, $($m:tt)?) => {
+        [
+            ("v", &$($m)? $n.v),
+            ("g_ampa", &$($m)? $n.g_ampa),
+            ("g_nmda", &$($m)? $n.g_nmda),
+            ("g_gaba", &$($m)? $n.g_gaba),
+            ("g_a1", &$($m)? $n.g_a1),
+            ("g_a2", &$($m)? $n.g_a2),
+            ("theta", &$($m)? $n.theta),
+        ]
+    };
+}
+
 impl Neurons {
     /// `n` neurons at rest (spec §2.1: V = E_L, conductances 0, θ = 0).
     pub fn new(n: usize, e_leak: f32) -> Self {
@@ -46,17 +61,15 @@ impl Neurons {
         self.v.len()
     }
 
-    /// Every state variable with its name, for checks and messages that go over all of them.
-    pub fn variables(&self) -> [(&'static str, &[f32]); 7] {
-        [
-            ("v", &self.v),
-            ("g_ampa", &self.g_ampa),
-            ("g_nmda", &self.g_nmda),
-            ("g_gaba", &self.g_gaba),
-            ("g_a1", &self.g_a1),
-            ("g_a2", &self.g_a2),
-            ("theta", &self.theta),
-        ]
+    /// Every state variable with its name, for checks, messages and snapshots that go over all
+    /// of them (the one list of them, with [`Neurons::variables_mut`]).
+    pub fn variables(&self) -> [(&'static str, &Vec<f32>); 7] {
+        neuron_variables!(self,)
+    }
+
+    /// [`Neurons::variables`], mutably.
+    pub fn variables_mut(&mut self) -> [(&'static str, &mut Vec<f32>); 7] {
+        neuron_variables!(self, mut)
     }
 
     pub fn is_empty(&self) -> bool {

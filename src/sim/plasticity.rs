@@ -96,26 +96,37 @@ impl Stp {
     }
 }
 
-/// Excitatory rule at a presynaptic spike arrival (spec §5.2): `w ← max(0, w − ltd + δ)`, where
-/// `ltd` = B·y_i (P10) or B·y_i·(ν̄_i/κ)² (P11), computed per postsynaptic neuron by the caller.
-#[inline]
+/// Excitatory rule at a presynaptic spike arrival (docs/model.md §5.2): `w ← max(0, w − ltd + δ)`,
+/// where `ltd` is the LTD amplitude of [`ltd`] for the postsynaptic neuron.
+#[inline(always)]
 pub fn exc_pre(w: f32, ltd: f32, delta: f32) -> f32 {
     (w - ltd + delta).max(0.0)
 }
 
-/// Excitatory rule at a postsynaptic spike (spec §5.3):
-/// `w ← clip(w + A·z_i·x_j − β·y_i³·(w − w̃), 0, w_max)`, with `ltp` = A·z_i·x_j and
-/// `het` = β·y_i³ computed by the caller.
-#[inline]
-pub fn exc_post(w: f32, w_tilde: f32, ltp: f32, het: f32, w_max: f32) -> f32 {
-    (w + ltp - het * (w - w_tilde)).clamp(0.0, w_max)
+/// LTD amplitude of the excitatory rule (docs/model.md §5.2) from `b_y` = B·y_i: B·y_i for P10
+/// (`nu_ratio` = None), B·y_i·(ν̄_i/κ)² for P11 with `nu_ratio` = ν̄_i/κ.
+#[inline(always)]
+pub fn ltd(b_y: f32, nu_ratio: Option<f32>) -> f32 {
+    match nu_ratio {
+        None => b_y,
+        Some(r) => b_y * r * r,
+    }
 }
 
-/// LTD amplitude factor of the rule: 1 for P10, (ν̄/κ)² for P11 (spec §5.2).
-#[inline]
-pub fn p11_factor(nu_bar_hz: f64, kappa_hz: f64) -> f64 {
-    let r = nu_bar_hz / kappa_hz;
-    r * r
+/// The factors of the postsynaptic update of a spiking neuron (docs/model.md §5.3), from its
+/// traces y_i and z_i just before the spike: LTP A·z_i (multiplied by x_j per synapse) and
+/// the heterosynaptic β·y_i³.
+#[inline(always)]
+pub fn post_factors(a: f32, beta: f32, y: f32, z: f32) -> (f32, f32) {
+    (a * z, beta * y * y * y)
+}
+
+/// Excitatory rule at a postsynaptic spike (docs/model.md §5.3):
+/// `w ← clip(w + A·z_i·x_j − β·y_i³·(w − w̃), 0, w_max)`, with `ltp` = A·z_i·x_j and
+/// `het` = β·y_i³ from [`post_factors`].
+#[inline(always)]
+pub fn exc_post(w: f32, w_tilde: f32, ltp: f32, het: f32, w_max: f32) -> f32 {
+    (w + ltp - het * (w - w_tilde)).clamp(0.0, w_max)
 }
 
 /// Constants of the consolidation step (spec §5.4).
@@ -260,6 +271,17 @@ mod tests {
             w = exc_post(w, wt, 0.0, het, 5.0);
         }
         assert!((w - (0.6 - 0.5 * 0.6f32.powi(10))).abs() < 1e-5);
+    }
+
+    #[test]
+    fn ltd_amplitude_p10_and_p11_by_hand() {
+        // P10: B·y. P11: B·y·(ν̄/κ)²; ν̄ = 5 Hz, κ = 10 Hz → factor 0.25; ν̄ = κ → P10.
+        assert_eq!(ltd(0.002, None), 0.002);
+        assert!((ltd(0.002, Some(0.5)) - 0.0005).abs() < 1e-10);
+        assert_eq!(ltd(0.002, Some(1.0)), 0.002);
+        // A·z = 1e-3·2 and β·y³ = 0.05·1.5³ = 0.16875.
+        let (az, het) = post_factors(1e-3, 0.05, 1.5, 2.0);
+        assert!((az - 2e-3).abs() < 1e-10 && (het - 0.16875).abs() < 1e-7);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use super::connectivity::Projection;
+use super::connectivity::ProjectionId;
 use super::network::Network;
 use super::pattern::Pattern;
 
@@ -139,7 +140,20 @@ impl WeightView {
 /// from the cells. Neurons in more than one assembly get their further memberships added
 /// separately, which costs only in proportion to their synapses.
 pub fn weight_view(net: &Network, assemblies: &[Pattern], bins: usize) -> WeightView {
-    let ee = &net.ee;
+    let (ee, inp) = (net.projection(ProjectionId::Ee), net.projection(ProjectionId::InputE));
+    projections_view(ee, inp, net.params().network.input_side, net.time_s(), assemblies, bins)
+}
+
+/// [`weight_view`] of given E→E and Input→E projections (`input_side` pixels square) at model
+/// time `t_s`.
+pub fn projections_view(
+    ee: &Projection,
+    inp: &Projection,
+    input_side: usize,
+    t_s: f64,
+    assemblies: &[Pattern],
+    bins: usize,
+) -> WeightView {
     let n = ee.n_pre;
     let groups = Groups::new(n, assemblies);
     let bins = bins.clamp(1, n.max(1));
@@ -177,10 +191,10 @@ pub fn weight_view(net: &Network, assemblies: &[Pattern], bins: usize) -> Weight
     let group_n = group_acc.iter().map(|a| a.n as u64).collect();
 
     let (hist_w, hist_wt) = histograms(&ee.w, if has_wt { &ee.w_tilde } else { &[] });
-    let (receptive_fields, rf_synapses) = receptive_fields(&net.inp, &groups, assemblies.len());
+    let (receptive_fields, rf_synapses) = receptive_fields(inp, &groups, assemblies.len());
 
     WeightView {
-        t_s: net.time_s(),
+        t_s,
         groups: assemblies.iter().map(|a| a.name.clone()).chain(std::iter::once("rest".to_string())).collect(),
         order: groups.order,
         group_bounds: groups.bounds,
@@ -194,7 +208,7 @@ pub fn weight_view(net: &Network, assemblies: &[Pattern], bins: usize) -> Weight
         hist_wt,
         receptive_fields,
         rf_synapses,
-        input_side: net.params().network.input_side,
+        input_side,
     }
 }
 

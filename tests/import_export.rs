@@ -4,10 +4,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use common::{PATIENCE_S, wait_for};
 
-use engram::bridge::{BridgeOptions, Command, Frame, Level, ProjectionId, SimHandle};
+use std::path::{Path, PathBuf};
+
+use engram::bridge::{BridgeOptions, Command, Level, ProjectionId, SimHandle};
 use engram::io::{mtx, pat, preset, weights};
 use engram::sim::Network;
 use engram::sim::params::PhaseName;
@@ -212,21 +213,9 @@ fn cli_run_imports_weights_of_an_earlier_run() {
     assert!(!dir.join("c").join("summary.json").exists());
 }
 
-fn wait_for(h: &SimHandle, secs: f64, mut pred: impl FnMut(&Frame) -> bool) -> Option<Frame> {
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    while Instant::now() < deadline {
-        if let Ok(f) = h.frames().recv_timeout(Duration::from_millis(50))
-            && pred(&f)
-        {
-            return Some(f);
-        }
-    }
-    None
-}
-
 /// Waits for a status message starting with `prefix`.
 fn message(h: &SimHandle, prefix: &str) -> (Level, String) {
-    let f = wait_for(h, 30.0, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with(prefix)))
+    let f = wait_for(h, PATIENCE_S, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with(prefix)))
         .unwrap_or_else(|| panic!("no message starting with `{prefix}`"));
     let m = f.status.message.unwrap();
     (m.level, m.text)
@@ -296,12 +285,11 @@ fn simulation_thread_exports_live_assemblies() {
         h.send(Command::Present { pattern: shape, duration_s: 0.55, fraction: 1.0 }).unwrap();
         h.send(Command::Step { ms: 600 }).unwrap();
         let end = 0.6 * (k + 1) as f64;
-        assert!(wait_for(&h, 60.0, |f| f.status.t_s > end - 1e-9).is_some(), "did not reach {end} s");
+        assert!(wait_for(&h, PATIENCE_S, |f| f.status.t_s > end - 1e-9).is_some(), "did not reach {end} s");
     }
-    // Assemblies are refreshed with the weight snapshot, due again after its interval.
-    std::thread::sleep(Duration::from_millis(100));
-    h.send(Command::Step { ms: 1 }).unwrap();
-    let f = wait_for(&h, 20.0, |f| !f.status.assemblies.is_empty()).expect("assemblies after four presentations");
+    // Assemblies are refreshed on a grid of model time (every second): past the next point.
+    h.send(Command::Step { ms: 1000 }).unwrap();
+    let f = wait_for(&h, PATIENCE_S, |f| !f.status.assemblies.is_empty()).expect("assemblies after four presentations");
     let path: PathBuf = dir.join("assemblies.pat");
     h.send(Command::ExportAssemblies(path.clone())).unwrap();
     let (level, text) = message(&h, "4 assemblies written");

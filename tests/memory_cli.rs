@@ -74,15 +74,16 @@ fn run_all_phases_writes_recall_weight_structure_and_figures() {
     assert_eq!(overlaps[0]["b"], "square");
     assert_eq!(overlaps[0]["shared"].as_u64(), Some(shared("circle", "square")));
 
-    // weight_structure.csv: at 1 s, then every 10 s, and at the end of each phase (20, 21,
-    // 29 s); 25 E→E rows (5 groups) and 16 Input→E rows (4 shapes × 4 assemblies) once the
-    // assemblies are known.
+    // weight_structure.csv: every 10 s of model time and at the end of each phase (20, 21,
+    // 29 s), once per time; 25 E→E rows (5 groups) and 16 Input→E rows (4 shapes × 4
+    // assemblies) once the assemblies are known.
     let ws = std::fs::read_to_string(out.join("weight_structure.csv")).unwrap();
     let mut lines = ws.lines();
     assert_eq!(lines.next(), Some("t_s,projection,from,to,mean_w,n_synapses"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let times: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[0]).collect();
-    assert_eq!(times.into_iter().collect::<Vec<_>>(), ["1.0", "11.0", "20.0", "21.0", "29.0"]);
+    assert_eq!(times.into_iter().collect::<Vec<_>>(), ["10.0", "20.0", "21.0", "29.0"]);
+    assert_eq!(rows.iter().filter(|r| r[0] == "20.0" && r[1] == "ee").count(), 25, "one sample per time");
     let at = |t: &str, proj: &str| rows.iter().filter(|r| r[0] == t && r[1] == proj).count();
     assert_eq!((at("29.0", "ee"), at("29.0", "input_e")), (25, 16));
     let end_init = &s["weight_structure_end_of_init"];

@@ -4,11 +4,12 @@
 
 mod common;
 
+use common::{PATIENCE_S, wait_for};
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use engram::Error;
-use engram::bridge::{BridgeOptions, Command, Frame, Level, SimHandle};
+use engram::bridge::{BridgeOptions, Command, Level, SimHandle};
 use engram::io::snapshot;
 use engram::sim::monitor::SpikeHash;
 use engram::sim::network::Array;
@@ -350,49 +351,37 @@ fn interrupted_save_keeps_the_previous_snapshot() {
     assert_eq!(snapshot::load(&path).unwrap().t(), 100);
 }
 
-fn wait_for(h: &SimHandle, secs: f64, mut pred: impl FnMut(&Frame) -> bool) -> Option<Frame> {
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    while Instant::now() < deadline {
-        if let Ok(f) = h.frames().recv_timeout(Duration::from_millis(50))
-            && pred(&f)
-        {
-            return Some(f);
-        }
-    }
-    None
-}
-
 #[test]
 fn bridge_saves_loads_and_keeps_its_network_on_a_bad_file() {
     let dir = common::scratch_dir("snapshot_bridge");
     let opts = BridgeOptions { start_running: false, frame_interval_s: 0.0, threads: 2, ..Default::default() };
     let h = SimHandle::spawn(params(), opts).unwrap();
     h.send(Command::Step { ms: 5 }).unwrap();
-    wait_for(&h, 20.0, |f| (f.status.t_s - 0.005).abs() < 1e-9).expect("at 5 ms");
+    wait_for(&h, PATIENCE_S, |f| (f.status.t_s - 0.005).abs() < 1e-9).expect("at 5 ms");
     let good = dir.join("bridge.engram");
     h.send(Command::SaveSnapshot(good.clone())).unwrap();
-    let f = wait_for(&h, 20.0, |f| f.status.message.is_some()).expect("saved");
+    let f = wait_for(&h, PATIENCE_S, |f| f.status.message.is_some()).expect("saved");
     assert_eq!(f.status.message.unwrap().level, Level::Info);
     h.send(Command::Step { ms: 3 }).unwrap();
-    wait_for(&h, 20.0, |f| (f.status.t_s - 0.008).abs() < 1e-9).expect("at 8 ms");
+    wait_for(&h, PATIENCE_S, |f| (f.status.t_s - 0.008).abs() < 1e-9).expect("at 8 ms");
 
     // A bad file: an error message, and the network stays where it was.
     let bad = dir.join("bad.engram");
     std::fs::write(&bad, b"ENGRAMST garbage").unwrap();
     h.send(Command::LoadSnapshot(bad)).unwrap();
-    let f =
-        wait_for(&h, 20.0, |f| f.status.message.as_ref().is_some_and(|m| m.level == Level::Error)).expect("an error");
+    let f = wait_for(&h, PATIENCE_S, |f| f.status.message.as_ref().is_some_and(|m| m.level == Level::Error))
+        .expect("an error");
     let m = f.status.message.unwrap().text;
     assert!(m.starts_with("load failed:") && m.contains("bad.engram") && m.contains("truncated"), "{m}");
     assert!((f.status.t_s - 0.008).abs() < 1e-9, "network changed: t = {}", f.status.t_s);
 
     // The good file: back to 5 ms, with the saved schedule; stepping continues from there.
     h.send(Command::LoadSnapshot(good)).unwrap();
-    let f = wait_for(&h, 20.0, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with("state loaded")))
+    let f = wait_for(&h, PATIENCE_S, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with("state loaded")))
         .expect("loaded");
     assert!((f.status.t_s - 0.005).abs() < 1e-9, "t = {}", f.status.t_s);
     assert_eq!(f.status.phase, engram::bridge::PhaseChoice::Phase(PhaseName::Init));
     h.send(Command::Step { ms: 1 }).unwrap();
-    wait_for(&h, 20.0, |f| (f.status.t_s - 0.006).abs() < 1e-9).expect("continues");
+    wait_for(&h, PATIENCE_S, |f| (f.status.t_s - 0.006).abs() < 1e-9).expect("continues");
     h.shutdown().unwrap();
 }

@@ -223,12 +223,13 @@ impl Drop for EngramApp {
         let wall = self.started.elapsed().as_secs_f64();
         if let Some(s) = &self.state.status {
             eprintln!(
-                "engram: {} frames in {wall:.1} s ({:.1} fps); model time {:.2} s ({:.2}x real time overall), dropped frames {}",
+                "engram: {} frames in {wall:.1} s ({:.1} fps); model time {:.2} s ({:.2}x real time overall), merged frames {}, thinned spikes {}",
                 self.frames_drawn,
                 self.frames_drawn as f64 / wall.max(1e-9),
                 s.t_s,
                 s.t_s / wall.max(1e-9),
-                s.dropped_frames
+                s.coalesced_frames,
+                s.thinned_spikes
             );
         }
         if let Some(sim) = self.sim.take() {

@@ -15,7 +15,7 @@ use crate::sim::views::WeightView;
 use super::AppState;
 
 /// Time shown [s of model time].
-pub const WINDOW_S: f64 = 4.0;
+pub const WINDOW_S: f64 = crate::bridge::RASTER_WINDOW_S;
 /// Model time per column [s].
 pub const COLUMN_S: f64 = 0.01;
 /// E and I together are held in about this many rows (neurons per row chosen to fit).

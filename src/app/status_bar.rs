@@ -1,4 +1,4 @@
-//! Status bar: model time, speed, phase, rates, dropped frames, warnings.
+//! Status bar: model time, speed, phase, rates, merged frames, warnings.
 
 use std::time::Instant;
 
@@ -65,7 +65,14 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
                 ui.separator();
                 ui.label(format!("{} assemblies", s.assemblies.iter().filter(|a| !a.is_empty()).count()));
                 ui.separator();
-                ui.label(format!("dropped frames {}", s.dropped_frames));
+                ui.label(format!("merged frames {}", s.coalesced_frames)).on_hover_text(
+                    "Frames the simulation produced while the window was busy, merged into later ones: nothing is \
+                     lost but raster spikes beyond what it can show",
+                );
+                if s.thinned_spikes > 0 {
+                    ui.separator();
+                    ui.label(format!("raster thinned: {} spikes not shown", s.thinned_spikes));
+                }
                 ui.separator();
                 ui.label(format!("{:.0} fps", state.status_bar.fps));
                 if !s.running {

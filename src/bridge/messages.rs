@@ -165,15 +165,19 @@ pub struct Status {
     /// Population rates in the last complete 100 ms bin [Hz].
     pub e_hz: f64,
     pub i_hz: f64,
-    /// Frames the simulation could not deliver because the UI was behind.
-    pub dropped_frames: u64,
+    /// Times the UI was behind and a frame waited, merged with the next ones (nothing is lost
+    /// but spikes thinned out of the raster, counted in `thinned_spikes`).
+    pub coalesced_frames: u64,
+    /// Spikes left out of frames because a merged frame held more than the raster can show.
+    pub thinned_spikes: u64,
     /// Population rate above which the simulation pauses [Hz].
     pub runaway_hz: f64,
     /// The latest warning or error (runaway network, refused edit), if any.
     pub message: Option<Message>,
     /// Parameters in force.
     pub params: Arc<Params>,
-    /// Live assemblies (model-spec §10.1), members with their rate.
+    /// The assemblies in use (docs/model.md §10.1; frozen at the end of the init phase),
+    /// members with their rate.
     pub assemblies: Arc<Vec<Pattern>>,
     /// Modulation G of the inhibitory rule.
     pub inh_modulation: f64,
@@ -220,7 +224,8 @@ impl Frame {
                 stimulus: None,
                 e_hz: f64::NAN,
                 i_hz: f64::NAN,
-                dropped_frames: 0,
+                coalesced_frames: 0,
+                thinned_spikes: 0,
                 runaway_hz: super::DEFAULT_RUNAWAY_HZ,
                 message: None,
                 params,
@@ -228,5 +233,26 @@ impl Frame {
                 inh_modulation: 0.0,
             },
         }
+    }
+}
+
+impl Frame {
+    /// Bounds the spikes a frame holds, as frames merged while the UI was behind can grow:
+    /// spikes more than `window_s` before the frame's end (which the raster no longer shows)
+    /// are dropped, then the oldest beyond `max` per population. Returns how many spikes of
+    /// the window were dropped (thinned).
+    pub fn trim_spikes(&mut self, window_s: f64, max: usize) -> u64 {
+        let from = self.t_end_s - window_s;
+        let mut thinned = 0;
+        for spikes in [&mut self.e_spikes, &mut self.i_spikes] {
+            let old = spikes.partition_point(|&(t, _)| t < from);
+            spikes.drain(..old);
+            if spikes.len() > max {
+                let extra = spikes.len() - max;
+                spikes.drain(..extra);
+                thinned += extra as u64;
+            }
+        }
+        thinned
     }
 }

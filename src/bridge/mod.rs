@@ -1,12 +1,21 @@
 //! The only place that spawns the simulation thread and owns channels.
 //!
-//! The thread "engram-sim" owns the [`Network`] exclusively. It steps in 1 ms chunks, applies
-//! commands between chunks (logging each with its step), streams [`Frame`]s over a bounded
-//! channel with `try_send` (a full channel drops the frame and counts it; the simulation never
-//! waits for the UI), and publishes weight snapshots latest-wins. While paused it blocks on the
-//! command channel; when ahead of the requested speed it waits with `recv_timeout`, so a command
-//! wakes it at once.
+//! The thread "engram-sim" owns the [`Network`] (in a [`crate::sim::session::Session`] with its
+//! observers) exclusively. It steps in 1 ms chunks, applies commands between chunks (logging
+//! each with its step), streams [`Frame`]s over a bounded channel and publishes weight
+//! snapshots latest-wins. The simulation never waits for the UI: when the stream is full the
+//! undelivered frame stays with the simulation and the next chunks are merged into it, so
+//! nothing is lost but spikes beyond what the raster shows (counted). When it pauses (a
+//! finished `Step`, a runaway guard, a command) it waits until the UI has taken the last frame
+//! or a command arrives, so the UI never stays stale. While paused it blocks on its inbox; when
+//! ahead of the requested speed it waits with `recv_timeout`, so a command wakes it at once.
+//!
+//! The thread "engram-io" reads and writes the files the UI asks for (snapshots, weight
+//! matrices, assemblies), so the simulation never waits on a disk.
+//!
+//! [`Network`]: crate::sim::Network
 
+mod io;
 pub mod messages;
 mod worker;
 
@@ -25,6 +34,14 @@ use crate::sim::views::WeightView;
 /// Default of [`BridgeOptions::runaway_hz`] [Hz]: well above any rate of a healthy network
 /// (≈ 1–20 Hz; assemblies during recall ≈ 50–80 Hz), well below a runaway's hundreds of Hz.
 pub const DEFAULT_RUNAWAY_HZ: f64 = 150.0;
+/// Span of model time the raster shows [s]: merged frames keep the spikes of this span.
+pub const RASTER_WINDOW_S: f64 = 4.0;
+/// Most spikes of one population a frame keeps: the raster's 4 s of the full network at about
+/// 60 Hz. Spikes beyond it are thinned (the oldest first) and counted.
+pub const MAX_FRAME_SPIKES: usize = 1 << 20;
+/// File jobs that may wait for the I/O thread; a further one is refused with a message.
+const IO_QUEUE: usize = 16;
+
 /// Largest accepted runaway limit [Hz]: a population rate of 1 kHz means every neuron fires
 /// every millisecond; a higher limit would be no guard at all.
 pub const MAX_RUNAWAY_HZ: f64 = 1000.0;
@@ -41,7 +58,7 @@ pub fn check_runaway_hz(hz: f64) -> Result<f64> {
 /// Tunables of the bridge (defaults suit the GUI; tests shrink them).
 #[derive(Clone, Debug)]
 pub struct BridgeOptions {
-    /// Capacity of the frame stream; when full, frames are dropped and counted.
+    /// Capacity of the frame stream; when full, the undelivered frame absorbs the next ones.
     pub frame_capacity: usize,
     /// Wall-clock interval between frames [s].
     pub frame_interval_s: f64,
@@ -82,7 +99,7 @@ impl Default for BridgeOptions {
 
 /// The UI's handle on the simulation thread. Dropping it shuts the thread down.
 pub struct SimHandle {
-    commands: Sender<Command>,
+    commands: Sender<worker::Inbox>,
     frames: Receiver<Frame>,
     snapshots: Receiver<Arc<WeightView>>,
     log: Receiver<(u64, String)>,
@@ -107,17 +124,31 @@ impl SimHandle {
         let (frame_tx, frame_rx) = bounded(opts.frame_capacity.max(1));
         let (snap_tx, snap_rx) = bounded(1);
         let (log_tx, log_rx) = bounded(1024);
+        let (io_tx, io_rx) = bounded(IO_QUEUE);
         let evict = snap_rx.clone();
         let failure = Arc::new(Mutex::new(None));
         let failure_slot = failure.clone();
+        let io_done = cmd_tx.clone();
+        let io_thread = std::thread::Builder::new()
+            .name("engram-io".into())
+            .spawn(move || io::serve(io_rx, io_done))
+            .map_err(|e| Error::Invalid(format!("cannot start the I/O thread: {e}")))?;
         let thread = std::thread::Builder::new()
             .name("engram-sim".into())
             .spawn(move || {
                 lower_priority(opts.nice);
                 let mut net = net;
                 let started = net.set_threads(opts.threads);
-                let links =
-                    worker::Links { cmd_rx, frame_tx, snap_tx, snap_evict: evict, log_tx, failure: failure_slot };
+                let links = worker::Links {
+                    inbox: cmd_rx,
+                    frame_tx,
+                    snap_tx,
+                    snap_evict: evict,
+                    log_tx,
+                    io_tx,
+                    io_thread,
+                    failure: failure_slot,
+                };
                 let mut w = worker::Worker::new(net, opts, links);
                 if let Err(e) = started {
                     w.warn(messages::Level::Warning, format!("running on one thread: {e}"));
@@ -137,7 +168,7 @@ impl SimHandle {
 
     /// Sends a command without blocking. Fails if the thread has ended or is 256 commands behind.
     pub fn send(&self, cmd: Command) -> Result<()> {
-        self.commands.try_send(cmd).map_err(|e| match e {
+        self.commands.try_send(worker::Inbox::Ui(cmd)).map_err(|e| match e {
             TrySendError::Full(_) => Error::Invalid("the simulation is busy; command dropped".into()),
             TrySendError::Disconnected(_) => Error::Invalid("the simulation thread has stopped".into()),
         })
@@ -175,7 +206,9 @@ impl SimHandle {
     }
 
     fn stop(&mut self) -> Result<()> {
-        let _ = self.commands.try_send(Command::Shutdown);
+        // A full inbox means the thread is alive and busy: it sees the closed channel once
+        // this handle is dropped, and ends then.
+        let _ = self.commands.try_send(worker::Inbox::Ui(Command::Shutdown));
         match self.thread.take() {
             Some(t) => t.join().map_err(|_| Error::Invalid("the simulation thread panicked".into())),
             None => Ok(()),

@@ -1,18 +1,18 @@
 //! The simulation thread's loop.
 
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender, TrySendError};
 
-use super::BridgeOptions;
+use super::io::{IoDone, IoJob};
 use super::messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
-use crate::io::{pat, snapshot, weights};
+use super::{BridgeOptions, MAX_FRAME_SPIKES, RASTER_WINDOW_S};
 use crate::sim::Network;
-use crate::sim::monitor::{AssemblyTracker, RateMonitor};
 use crate::sim::params::STEPS_PER_SECOND;
-use crate::sim::pattern::Pattern;
 use crate::sim::rng::{Stream, StreamId};
+use crate::sim::session::{Session, SessionOptions};
 use crate::sim::views::{WeightView, weight_view};
 
 /// Steps per chunk while stepping: commands are applied between chunks of 1 ms.
@@ -21,43 +21,52 @@ const CHUNK_STEPS: u64 = 10;
 /// per chunk) costs little; still a multiple of [`CHUNK_STEPS`].
 const RUN_CHUNK_STEPS: u64 = 5 * CHUNK_STEPS;
 
-/// The worker's ends of the channels to the UI, and its failure slot.
+/// What reaches the simulation thread: a command from the UI or a finished file job.
+pub(super) enum Inbox {
+    Ui(Command),
+    Io(IoDone),
+}
+
+/// The worker's ends of the channels, its I/O thread and its failure slot.
 pub(super) struct Links {
-    pub cmd_rx: Receiver<Command>,
+    pub inbox: Receiver<Inbox>,
     pub frame_tx: Sender<Frame>,
     pub snap_tx: Sender<Arc<WeightView>>,
     /// A receiver on the snapshot slot, used only to evict an unread snapshot (latest wins).
     pub snap_evict: Receiver<Arc<WeightView>>,
     pub log_tx: Sender<(u64, String)>,
+    /// File jobs for the I/O thread.
+    pub io_tx: Sender<IoJob>,
+    pub io_thread: JoinHandle<()>,
     /// Where the panic message goes if the thread fails ([`super::SimHandle::failure`]).
     pub failure: Arc<Mutex<Option<String>>>,
 }
 
 pub(super) struct Worker {
-    net: Network,
+    session: Session,
     opts: BridgeOptions,
-    cmd_rx: Receiver<Command>,
+    inbox: Receiver<Inbox>,
     frame_tx: Sender<Frame>,
     snap_tx: Sender<Arc<WeightView>>,
-    /// A receiver on the snapshot slot, used only to evict an unread snapshot (latest wins).
     snap_evict: Receiver<Arc<WeightView>>,
     log_tx: Sender<(u64, String)>,
-    /// Where the panic message goes if the thread fails ([`super::SimHandle::failure`]).
+    io_tx: Option<Sender<IoJob>>,
+    io_thread: Option<JoinHandle<()>>,
     failure: Arc<Mutex<Option<String>>>,
     running: bool,
     /// Steps still to run while paused (from `Step`).
     pending_steps: u64,
     speed: Speed,
     phase: PhaseChoice,
-    rates: RateMonitor,
-    tracker: AssemblyTracker,
-    assemblies: Arc<Vec<Pattern>>,
     user_rng: Stream,
+    /// The frame being filled; it keeps filling (coalescing) while the UI has not taken it.
     frame: Frame,
+    /// `frame` holds something the UI has not seen (events or a changed status).
+    frame_pending: bool,
     /// Parameters in force, shared with every status instead of cloned per frame.
     params: Arc<crate::sim::Params>,
-    bins_sent: usize,
-    dropped: u64,
+    coalesced: u64,
+    thinned: u64,
     message: Option<Message>,
     last_frame: Instant,
     last_snapshot: Option<Instant>,
@@ -72,23 +81,23 @@ pub(super) struct Worker {
 
 impl Worker {
     pub(super) fn new(net: Network, opts: BridgeOptions, links: Links) -> Self {
-        let Links { cmd_rx, frame_tx, snap_tx, snap_evict, log_tx, failure } = links;
+        let Links { inbox, frame_tx, snap_tx, snap_evict, log_tx, io_tx, io_thread, failure } = links;
         let now = Instant::now();
         let user_rng = Stream::new(net.params().seed, StreamId::User);
         let params = Arc::new(net.params().clone());
+        let session = Session::new(net, SessionOptions::default());
         let mut w = Worker {
-            frame: empty_frame(&net, &params),
+            frame: empty_frame(session.net(), &params),
+            frame_pending: true,
+            session,
             params,
             running: opts.start_running,
             pending_steps: 0,
             speed: opts.speed,
             phase: opts.phase,
-            rates: RateMonitor::new(0.1),
-            tracker: AssemblyTracker::for_shapes(),
-            assemblies: Arc::new(Vec::new()),
             user_rng,
-            bins_sent: 0,
-            dropped: 0,
+            coalesced: 0,
+            thinned: 0,
             message: None,
             last_frame: now,
             last_snapshot: None,
@@ -97,13 +106,14 @@ impl Worker {
             speed_x: 0.0,
             last_rates: (f64::NAN, f64::NAN),
             shutdown: false,
-            net,
             opts,
-            cmd_rx,
+            inbox,
             frame_tx,
             snap_tx,
             snap_evict,
             log_tx,
+            io_tx: Some(io_tx),
+            io_thread: Some(io_thread),
             failure,
         };
         w.start_phase(w.phase);
@@ -123,37 +133,100 @@ impl Worker {
             self.running = false;
             self.message = Some(Message { level: Level::Error, text });
             // Best effort (the stream may be full); the handle's failure slot has it anyway.
-            self.send_frame(true);
+            self.offer_frame();
+        }
+        // Closing the job channel ends the I/O thread once its current job is done; dropping
+        // the inbox makes its last report fail instead of waiting for room.
+        self.io_tx = None;
+        self.inbox = crossbeam_channel::never();
+        if let Some(t) = self.io_thread.take() {
+            // An I/O thread that panicked has nothing more to report.
+            let _ = t.join();
         }
     }
 
     fn main_loop(&mut self) {
         while !self.shutdown {
-            // Paused with nothing to do: sleep until a command arrives (no busy loop).
             if !self.running && self.pending_steps == 0 {
-                self.send_frame(true);
-                match self.cmd_rx.recv() {
-                    Ok(cmd) => self.apply(cmd),
-                    Err(_) => return,
-                }
+                self.idle();
+                continue;
             }
-            while let Ok(cmd) = self.cmd_rx.try_recv() {
-                self.apply(cmd);
+            while let Ok(msg) = self.inbox.try_recv() {
+                self.handle(msg);
             }
-            if self.shutdown {
-                break;
+            if self.shutdown || !(self.running || self.pending_steps > 0) {
+                continue;
             }
-            if self.running || self.pending_steps > 0 {
-                self.chunk();
-                self.publish();
-                self.throttle();
+            self.chunk();
+            self.publish();
+            self.throttle();
+        }
+        self.offer_frame();
+    }
+
+    /// Paused with nothing to run: delivers the frame if the UI has not seen it (the pause, a
+    /// finished `Step`, a message), waiting for the UI to take it or for a command, whichever
+    /// comes first; then waits for a command. No busy loop, and never a stale UI.
+    fn idle(&mut self) {
+        if self.frame_pending {
+            self.finish_frame();
+        }
+        let mut sel = Select::new();
+        let send = self.frame_pending.then(|| sel.send(&self.frame_tx));
+        let recv = sel.recv(&self.inbox);
+        let op = sel.select();
+        if Some(op.index()) == send {
+            let frame = std::mem::replace(&mut self.frame, empty_frame(self.session.net(), &self.params));
+            match op.send(&self.frame_tx, frame) {
+                Ok(()) => self.frame_pending = false,
+                Err(_) => self.shutdown = true,
+            }
+        } else {
+            debug_assert_eq!(op.index(), recv);
+            match op.recv(&self.inbox) {
+                Ok(msg) => self.handle(msg),
+                Err(_) => self.shutdown = true,
             }
         }
-        self.send_frame(true);
     }
 
     fn log(&self, what: String) {
-        let _ = self.log_tx.try_send((self.net.t(), what));
+        // The log is a diagnostic of bounded length: when the UI does not drain it, the newest
+        // entries are the ones lost, never the simulation's progress.
+        let _ = self.log_tx.try_send((self.session.net().t(), what));
+    }
+
+    fn handle(&mut self, msg: Inbox) {
+        match msg {
+            Inbox::Ui(cmd) => self.apply(cmd),
+            Inbox::Io(done) => self.io_done(done),
+        }
+        self.frame_pending = true;
+    }
+
+    fn io_job(&mut self, job: IoJob) {
+        let sent = self.io_tx.as_ref().is_some_and(|tx| tx.try_send(job).is_ok());
+        if !sent {
+            self.warn(Level::Error, "file operation refused: too many are waiting".into());
+        }
+    }
+
+    fn io_done(&mut self, done: IoDone) {
+        match done {
+            IoDone::Message(level, text) => self.message = Some(Message { level, text }),
+            IoDone::Loaded { path, net } => {
+                self.replace_network(*net);
+                // The snapshot's schedule continues where it was saved.
+                let net = self.session.net();
+                self.phase = net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
+                let text = format!("state loaded from {} (t = {:.3} s)", path.display(), net.time_s());
+                self.info(&text);
+            }
+            IoDone::Weights { path, which, w } => match self.session.net_mut().set_weights(which, w) {
+                Ok(()) => self.info(&format!("{} weights imported from {}", which.label(), path.display())),
+                Err(e) => self.warn(Level::Error, format!("import refused: {e}")),
+            },
+        }
     }
 
     fn apply(&mut self, cmd: Command) {
@@ -176,9 +249,9 @@ impl Worker {
                 self.speed = s;
                 self.reset_pace();
             }
-            Command::SetParams(p) => match self.net.set_params(*p) {
+            Command::SetParams(p) => match self.session.net_mut().set_params(*p) {
                 Ok(()) => {
-                    self.params = Arc::new(self.net.params().clone());
+                    self.params = Arc::new(self.session.net().params().clone());
                     self.info("parameters updated");
                 }
                 Err(e) => self.warn(Level::Warning, format!("edit refused: {e}")),
@@ -195,9 +268,8 @@ impl Worker {
                     pixels.truncate(keep);
                     pixels.sort_unstable();
                 }
-                self.net.present(pattern.name.clone(), None, pixels, duration_s.max(0.0));
-                let s = self.net.input().stimulus.as_ref().map(stimulus_info);
-                if let Some(s) = s {
+                self.session.net_mut().present(pattern.name.clone(), None, pixels, duration_s.max(0.0));
+                if let Some(s) = self.session.net().input().stimulus.as_ref().map(stimulus_info) {
                     self.frame.stimulus_spans.push((s.name, s.onset_s, s.offset_s));
                 }
             }
@@ -213,45 +285,32 @@ impl Worker {
                 }
                 Err(e) => self.warn(Level::Error, format!("reset refused: {e}")),
             },
-            Command::SaveSnapshot(path) => match snapshot::save(&path, &self.net) {
-                Ok(()) => self.info(&format!("state saved to {}", path.display())),
-                Err(e) => self.warn(Level::Error, format!("save failed: {e}")),
-            },
-            // Loaded into a new network, which replaces the current one only on success.
-            Command::LoadSnapshot(path) => match snapshot::load(&path).and_then(|mut net| {
-                net.set_threads(self.opts.threads)?;
-                Ok(net)
-            }) {
-                Ok(net) => {
-                    self.replace_network(net);
-                    // The snapshot's schedule continues where it was saved.
-                    self.phase = self.net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
-                    self.info(&format!("state loaded from {} (t = {:.3} s)", path.display(), self.net.time_s()));
-                }
-                Err(e) => self.warn(Level::Error, format!("load failed: {e}")),
-            },
-            Command::ImportWeights { which, path } => match weights::import_weights(&mut self.net, which, &path) {
-                Ok(()) => self.info(&format!("{} weights imported from {}", which.label(), path.display())),
-                Err(e) => self.warn(Level::Error, format!("import refused: {e}")),
-            },
-            Command::ExportWeights { which, path } => match weights::save_weights(&path, &self.net, which) {
-                Ok(()) => self.info(&format!(
-                    "{} weights written to {} (w~ to {})",
-                    which.label(),
-                    path.display(),
-                    crate::io::mtx::companion_path(&path).display()
-                )),
-                Err(e) => self.warn(Level::Error, format!("export failed: {e}")),
-            },
+            Command::SaveSnapshot(path) => {
+                let state = Box::new(self.session.net().state());
+                self.io_job(IoJob::SaveState { path, state });
+            }
+            // Loaded into a new network off this thread, which replaces the current one only
+            // on success.
+            Command::LoadSnapshot(path) => self.io_job(IoJob::LoadState { path, threads: self.opts.threads }),
+            Command::ImportWeights { which, path } => {
+                let net = self.session.net();
+                let (proj, w_max) = (Box::new(net.projection(which).clone()), net.w_max());
+                self.io_job(IoJob::ReadWeights { path, which, proj, w_max });
+            }
+            Command::ExportWeights { which, path } => {
+                let net = self.session.net();
+                let (proj, t_s) = (Box::new(net.projection(which).clone()), net.time_s());
+                self.io_job(IoJob::WriteWeights { path, which, proj, t_s });
+            }
             Command::ExportAssemblies(path) => {
-                let result = if self.assemblies.is_empty() {
-                    Err(crate::Error::Invalid("no assemblies yet (they form during the init phase)".into()))
+                let patterns = self.session.assemblies();
+                if patterns.is_empty() {
+                    self.warn(
+                        Level::Error,
+                        "export failed: no assemblies yet (they form during the init phase)".into(),
+                    );
                 } else {
-                    pat::write_pat(&path, &self.assemblies)
-                };
-                match result {
-                    Ok(()) => self.info(&format!("{} assemblies written to {}", self.assemblies.len(), path.display())),
-                    Err(e) => self.warn(Level::Error, format!("export failed: {e}")),
+                    self.io_job(IoJob::WritePat { path, patterns });
                 }
             }
             Command::SetRunawayLimit(hz) => match super::check_runaway_hz(hz) {
@@ -266,17 +325,14 @@ impl Worker {
         }
     }
 
-    /// Swaps in a new network and starts the monitors afresh (the schedule is the caller's).
+    /// Swaps in a new network with fresh observers (the schedule is the caller's).
     fn replace_network(&mut self, net: Network) {
         self.user_rng = Stream::new(net.params().seed, StreamId::User);
-        self.net = net;
-        self.rates = RateMonitor::new(0.1);
+        self.session = Session::new(net, SessionOptions::default());
         self.last_rates = (f64::NAN, f64::NAN);
-        self.bins_sent = 0;
-        self.tracker = AssemblyTracker::for_shapes();
-        self.assemblies = Arc::new(Vec::new());
-        self.params = Arc::new(self.net.params().clone());
-        self.frame = empty_frame(&self.net, &self.params);
+        self.params = Arc::new(self.session.net().params().clone());
+        // Events of the old network are of no use to the UI any more.
+        self.frame = empty_frame(self.session.net(), &self.params);
         self.last_snapshot = None;
         self.reset_pace();
     }
@@ -298,25 +354,22 @@ impl Worker {
 
     fn start_phase(&mut self, p: PhaseChoice) {
         self.phase = p;
-        match p {
-            PhaseChoice::Phase(name) => self.net.start_phase(name),
-            PhaseChoice::Free => self.net.start_free(),
-        }
+        self.session.start_phase(match p {
+            PhaseChoice::Phase(name) => Some(name),
+            PhaseChoice::Free => None,
+        });
     }
 
     fn reset_pace(&mut self) {
-        self.pace = (Instant::now(), self.net.t());
+        self.pace = (Instant::now(), self.session.net().t());
     }
 
-    /// Runs one 1 ms chunk and accumulates its output into the current frame.
+    /// Runs one chunk and adds its events to the frame.
     fn chunk(&mut self) {
         let steps = if self.running { RUN_CHUNK_STEPS } else { self.pending_steps.min(CHUNK_STEPS) };
         let frame = &mut self.frame;
-        let (rates, tracker) = (&mut self.rates, &mut self.tracker);
         let mut onset = None;
-        self.net.run(steps, |net| {
-            rates.observe(net);
-            tracker.observe(net);
+        self.session.run(steps, |net| {
             let t = net.time_s();
             frame.e_spikes.extend(net.e().spikes.iter().map(|&k| (t, k)));
             frame.i_spikes.extend(net.i().spikes.iter().map(|&k| (t, k)));
@@ -330,19 +383,20 @@ impl Worker {
                 onset = Some(stimulus_info(s));
             }
         });
+        self.frame_pending = true;
         if let Some(s) = onset {
             self.frame.stimulus_spans.push((s.name, s.onset_s, s.offset_s));
         }
         if !self.running {
             self.pending_steps -= steps;
         }
-        // New 100 ms bins: move them into the frame and check for a runaway network. The
-        // neuron state is checked once per chunk that completes a bin.
-        let bins = &self.rates.bins[self.bins_sent..];
-        let bad_state = if bins.is_empty() { None } else { self.net.non_finite_neurons() };
+        // New 100 ms bins: into the frame, and check for a runaway network. The neuron state
+        // is checked once per chunk that completes a bin.
+        let bins = self.session.take_bins();
+        let bad_state = if bins.is_empty() { None } else { self.session.net().non_finite_neurons() };
         let limit = self.opts.runaway_hz;
         let mut why = None;
-        for b in bins {
+        for b in &bins {
             let over = [("E", b.e_hz), ("I", b.i_hz)].into_iter().find(|(_, r)| r.is_nan() || *r > limit);
             if let (None, Some((pop, r))) = (&why, over) {
                 why = Some(if r.is_finite() {
@@ -353,89 +407,94 @@ impl Worker {
             }
             self.last_rates = (b.e_hz, b.i_hz);
         }
-        self.frame.rate_bins.extend_from_slice(bins);
+        self.frame.rate_bins.extend(bins);
         if let Some(where_) = bad_state {
             why = Some(format!("non-finite state (NaN or infinity) in {where_}"));
         }
         if let Some(why) = why {
             self.pause_with(format!("paused: {why}"));
         }
-        // The monitor's history lives in the frames; keep its own list short.
-        self.rates.bins.clear();
-        self.bins_sent = 0;
     }
 
-    /// Sends the frame if its interval has passed, and a snapshot if due.
+    /// Offers the frame if its interval has passed, and publishes a snapshot if due.
     fn publish(&mut self) {
         let now = Instant::now();
         if now.duration_since(self.last_frame).as_secs_f64() >= self.opts.frame_interval_s {
-            self.send_frame(false);
+            self.offer_frame();
         }
         let due =
             self.last_snapshot.is_none_or(|t| now.duration_since(t).as_secs_f64() >= self.opts.snapshot_interval_s);
         if due {
             self.last_snapshot = Some(now);
-            if self.tracker.ready() {
-                self.assemblies = Arc::new(self.tracker.assemblies());
-                // The per-assembly rate lines follow the live membership.
-                let members = self.assemblies.iter().map(|p| p.indices.clone()).collect();
-                self.rates.set_assemblies(self.net.e().len(), members);
-            }
             // Weights are checked here, at a few Hz of wall time, not per bin: millions of them.
-            if let Some(where_) = self.net.non_finite_weights() {
+            if let Some(where_) = self.session.net().non_finite_weights() {
                 self.pause_with(format!("paused: non-finite weights (NaN or infinity) in {where_}"));
             }
-            let view = Arc::new(weight_view(&self.net, &self.assemblies, self.opts.snapshot_bins));
-            // Latest wins: drop an unread snapshot, then offer the new one.
+            let view = Arc::new(weight_view(self.session.net(), &self.session.assemblies(), self.opts.snapshot_bins));
+            // Latest wins: evict an unread snapshot, then offer the new one. The slot has one
+            // place and this thread is its only writer, so after the eviction the offer fits.
             let _ = self.snap_evict.try_recv();
             let _ = self.snap_tx.try_send(view);
         }
     }
 
-    fn send_frame(&mut self, force: bool) {
+    /// Ends the frame being filled: the newest status and end time.
+    fn finish_frame(&mut self) {
         let now = Instant::now();
         let (w0, s0) = self.speed_window;
         let dt = now.duration_since(w0).as_secs_f64();
-        if dt >= 1.0 || force {
-            if dt > 0.0 && self.net.t() > s0 {
-                self.speed_x = (self.net.t() - s0) as f64 / STEPS_PER_SECOND as f64 / dt;
+        let t = self.session.net().t();
+        if dt >= 1.0 || !self.running {
+            if dt > 0.0 && t > s0 {
+                self.speed_x = (t - s0) as f64 / STEPS_PER_SECOND as f64 / dt;
             } else if !self.running {
                 self.speed_x = 0.0;
             }
-            self.speed_window = (now, self.net.t());
+            self.speed_window = (now, t);
         }
-        let status = self.status();
-        let mut frame = std::mem::replace(&mut self.frame, empty_frame(&self.net, &self.params));
-        frame.t_end_s = self.net.time_s();
-        frame.status = status;
+        self.thinned += self.frame.trim_spikes(RASTER_WINDOW_S, MAX_FRAME_SPIKES);
+        self.frame.t_end_s = self.session.net().time_s();
+        self.frame.status = self.status();
         self.last_frame = now;
+    }
+
+    /// Offers the frame to the UI without waiting. If the stream is full the frame stays and
+    /// the next chunks are merged into it (spikes, rate bins, input counts, stimulus spans;
+    /// the status is the newest when it is finally taken).
+    fn offer_frame(&mut self) {
+        self.finish_frame();
+        let frame = std::mem::replace(&mut self.frame, empty_frame(self.session.net(), &self.params));
         match self.frame_tx.try_send(frame) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => self.dropped += 1,
+            Ok(()) => self.frame_pending = false,
+            Err(TrySendError::Full(frame)) => {
+                self.frame = frame;
+                self.coalesced += 1;
+            }
             Err(TrySendError::Disconnected(_)) => self.shutdown = true,
         }
     }
 
     fn status(&self) -> Status {
         let (e_hz, i_hz) = self.last_rates;
-        let phase_elapsed_s =
-            self.net.phase().map_or(0.0, |(_, t0)| (self.net.t() - t0) as f64 / STEPS_PER_SECOND as f64);
+        let net = self.session.net();
+        let phase_elapsed_s = net.phase().map_or(0.0, |(_, t0)| (net.t() - t0) as f64 / STEPS_PER_SECOND as f64);
         Status {
-            t_s: self.net.time_s(),
+            t_s: net.time_s(),
             running: self.running,
             speed_x: self.speed_x,
             speed: self.speed,
             phase: self.phase,
             phase_elapsed_s,
-            stimulus: self.net.input().stimulus.as_ref().map(stimulus_info),
+            stimulus: net.input().stimulus.as_ref().map(stimulus_info),
             e_hz,
             i_hz,
-            dropped_frames: self.dropped,
+            coalesced_frames: self.coalesced,
+            thinned_spikes: self.thinned,
             runaway_hz: self.opts.runaway_hz,
             message: self.message.clone(),
             params: self.params.clone(),
-            assemblies: self.assemblies.clone(),
-            inh_modulation: self.net.inh_modulation(),
+            assemblies: self.session.assemblies(),
+            inh_modulation: net.inh_modulation(),
         }
     }
 
@@ -445,11 +504,11 @@ impl Worker {
         if !self.running || x <= 0.0 {
             return;
         }
-        let model_s = (self.net.t() - self.pace.1) as f64 / STEPS_PER_SECOND as f64;
+        let model_s = (self.session.net().t() - self.pace.1) as f64 / STEPS_PER_SECOND as f64;
         let ahead = model_s / x - self.pace.0.elapsed().as_secs_f64();
         if ahead > 0.002 {
-            match self.cmd_rx.recv_timeout(Duration::from_secs_f64(ahead.min(0.1))) {
-                Ok(cmd) => self.apply(cmd),
+            match self.inbox.recv_timeout(Duration::from_secs_f64(ahead.min(0.1))) {
+                Ok(msg) => self.handle(msg),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => self.shutdown = true,
             }

@@ -11,13 +11,13 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::io::{atomic, pat, preset, ras, snapshot, weights};
-use crate::sim::ProjectionId;
-use crate::sim::analysis::{RecallCriteria, RecallRecorder, weight_structure};
-use crate::sim::monitor::{AssemblyTracker, RateMonitor, SpikeHash};
+use crate::sim::analysis::RecallCriteria;
+use crate::sim::connectivity::{Plasticity, Projection};
+use crate::sim::monitor;
 use crate::sim::network::Network;
 use crate::sim::params::{DT_MS, Params, PhaseName};
-use crate::sim::pattern::Pattern;
-use crate::sim::{ablation, shapes, views};
+use crate::sim::session::{Session, SessionOptions};
+use crate::sim::{ProjectionId, ablation};
 
 mod figures;
 mod report;
@@ -267,12 +267,53 @@ fn load(preset_arg: &str, seed: Option<u64>) -> Result<Params> {
     Ok(params)
 }
 
-/// `engram run`.
-pub fn run(a: &RunArgs) -> Result<RunReport> {
-    let threads = threads(a.threads)?;
-    if let Some(s) = a.seconds {
-        check_seconds(s)?;
+/// One phase of a `run`: the phase to start (None: continue the snapshot's schedule), its
+/// label, and its length [s].
+struct PhaseRun {
+    start: Option<PhaseName>,
+    label: &'static str,
+    seconds: f64,
+}
+
+/// The phases `run` goes through, from `--phase`, `--seconds` and (with `--load`) where the
+/// snapshot's schedule stands.
+fn phase_plan(a: &RunArgs, net: &Network) -> Result<Vec<PhaseRun>> {
+    let params = net.params();
+    if a.phase.is_none() && a.load.is_some() {
+        let seconds = match (a.seconds, net.phase()) {
+            (Some(s), _) => s,
+            (None, Some((name, t0))) => {
+                let elapsed = (net.t() - t0) as f64 * DT_MS * 1e-3;
+                (params.protocol.phase(name).duration_s - elapsed).max(0.0)
+            }
+            (None, None) => {
+                return Err(Error::Invalid("the snapshot runs no protocol phase: give --seconds or --phase".into()));
+            }
+        };
+        let label = net.phase().map_or("free", |(name, _)| name.as_str());
+        return Ok(vec![PhaseRun { start: None, label, seconds }]);
     }
+    let p = a.phase.as_deref().unwrap_or("init");
+    let phases = match p {
+        "all" => PhaseName::ALL.to_vec(),
+        p => vec![
+            PhaseName::parse(p)
+                .ok_or_else(|| Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all")))?,
+        ],
+    };
+    Ok(phases
+        .into_iter()
+        .map(|ph| PhaseRun {
+            start: Some(ph),
+            label: ph.as_str(),
+            seconds: a.seconds.unwrap_or(params.protocol.phase(ph).duration_s),
+        })
+        .collect())
+}
+
+/// The network `run` starts from: built from the preset, or loaded from a snapshot; then
+/// weight imports and ablations.
+fn open_network(a: &RunArgs) -> Result<Network> {
     let mut net = match &a.load {
         Some(path) => snapshot::load(path)?,
         None => Network::new(load(&a.preset, a.seed)?)?,
@@ -287,12 +328,15 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         ablation::ablate_list(&mut p.mechanisms, list)?;
         net.set_params(p)?;
     }
-    let criteria = RecallCriteria {
-        min_rate_hz: a.recall_min_hz,
-        ratio: a.recall_ratio,
-        baseline_ratio: a.recall_baseline_ratio,
-        ..Default::default()
-    };
+    Ok(net)
+}
+
+/// `engram run`.
+pub fn run(a: &RunArgs) -> Result<RunReport> {
+    let threads = threads(a.threads)?;
+    if let Some(s) = a.seconds {
+        check_seconds(s)?;
+    }
     for (name, v) in [
         ("--recall-min-hz", a.recall_min_hz),
         ("--recall-ratio", a.recall_ratio),
@@ -303,62 +347,21 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             return Err(Error::Invalid(format!("{name} {v}: must be a finite number ≥ 0")));
         }
     }
-    let params = net.params().clone();
-    // What to run: (phase to start, or None to continue the current schedule; seconds).
-    let plan: Vec<(Option<PhaseName>, f64)> = match a.phase.as_deref() {
-        None if a.load.is_some() => {
-            let secs = match (a.seconds, net.phase()) {
-                (Some(s), _) => s,
-                (None, Some((name, t0))) => {
-                    let elapsed = (net.t() - t0) as f64 * DT_MS * 1e-3;
-                    (params.protocol.phase(name).duration_s - elapsed).max(0.0)
-                }
-                (None, None) => {
-                    return Err(Error::Invalid(
-                        "the snapshot runs no protocol phase: give --seconds or --phase".into(),
-                    ));
-                }
-            };
-            vec![(None, secs)]
-        }
-        p => {
-            let p = p.unwrap_or("init");
-            let phases =
-                match p {
-                    "all" => PhaseName::ALL.to_vec(),
-                    p => vec![PhaseName::parse(p).ok_or_else(|| {
-                        Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all"))
-                    })?],
-                };
-            phases.into_iter().map(|ph| (Some(ph), a.seconds.unwrap_or(params.protocol.phase(ph).duration_s))).collect()
-        }
-    };
-    let phase_names: Vec<&str> =
-        plan.iter().map(|(ph, _)| ph.or(net.phase().map(|(name, _)| name)).map_or("free", |ph| ph.as_str())).collect();
+    let mut net = open_network(a)?;
+    let plan = phase_plan(a, &net)?;
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     net.set_threads(threads)?;
-    let start_s = net.time_s();
-    let total_s: f64 = plan.iter().map(|(_, s)| s).sum();
-
-    let mut rates = RateMonitor::new(0.1);
-    let mut hash = SpikeHash::default();
-    let mut tracker = AssemblyTracker::for_shapes();
-    let mut assemblies_set_at = None;
-    // Assemblies as derived at the end of phase 1 (spec §10.1): the recall read-out and the
-    // weight structure use these from then on.
-    let mut frozen: Option<Vec<Pattern>> = None;
-    let mut recorder: Option<RecallRecorder> = None;
-    // Input patterns of the Input→E weight structure: the shapes, if they fit the input grid.
-    let input_patterns: Vec<Pattern> =
-        if params.network.input_side == shapes::GRID { shapes::shapes() } else { Vec::new() };
-    let mut ws_csv = String::from(report::WEIGHT_STRUCTURE_HEADER);
-    let mut ws_last: Option<f64> = None;
-    let mut ws_end_of_init = None;
-    let current_assemblies = |tracker: &AssemblyTracker, frozen: &Option<Vec<Pattern>>| match frozen {
-        Some(f) => f.clone(),
-        None if tracker.ready() => tracker.assemblies(),
-        None => Vec::new(),
+    let criteria = RecallCriteria {
+        min_rate_hz: a.recall_min_hz,
+        ratio: a.recall_ratio,
+        baseline_ratio: a.recall_baseline_ratio,
+        ..Default::default()
     };
+    let opts = SessionOptions { criteria, weight_every_s: a.weight_every, ..Default::default() };
+    let mut session = Session::new(net, opts);
+    let start_s = session.net().time_s();
+    let total_s: f64 = plan.iter().map(|p| p.seconds).sum();
+
     let mut raster = if a.spikes {
         let path = a.out.join("e.ras");
         let f = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -370,32 +373,19 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     let started = Instant::now();
     let mut done_s = 0.0;
     let mut raster_err = None;
-    for (&(start, secs), label) in plan.iter().zip(&phase_names) {
-        if let Some(phase) = start {
-            net.start_phase(phase);
+    for phase in &plan {
+        if let Some(name) = phase.start {
+            session.start_phase(Some(name));
         }
-        // The phase being run (started here, or continued from a snapshot).
-        let phase = net.phase().map(|(name, _)| name);
-        if phase == Some(PhaseName::Recall) {
-            match current_assemblies(&tracker, &frozen) {
-                asm if asm.is_empty() => eprintln!(
-                    "note: no assemblies known at the start of the recall phase (run --phase all): recall.csv is not written"
-                ),
-                asm => recorder = Some(RecallRecorder::new(&asm, net.e().len(), criteria.clone())),
-            }
+        if session.net().phase().is_some_and(|(name, _)| name == PhaseName::Recall) && session.recorder().is_none() {
+            eprintln!(
+                "note: no assemblies known at the start of the recall phase (run --phase all): recall.csv is not written"
+            );
         }
-        let steps = (secs * 1e3 / DT_MS).round() as u64;
-        let chunk = 10_000;
-        let mut left = steps;
+        let mut left = (phase.seconds * 1e3 / DT_MS).round() as u64;
         while left > 0 {
-            let n = left.min(chunk);
-            net.run(n, |net| {
-                rates.observe(net);
-                hash.observe(net);
-                tracker.observe(net);
-                if let Some(r) = recorder.as_mut() {
-                    r.observe_step(net.t() - 1, net.input().stimulus.as_ref(), &net.e().spikes);
-                }
+            let n = left.min(10_000);
+            session.run(n, |net| {
                 if let Some((w, _)) = raster.as_mut() {
                     let t = net.time_s();
                     for &k in &net.e().spikes {
@@ -407,32 +397,11 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             });
             left -= n;
             done_s += n as f64 * DT_MS * 1e-3;
-            // Assembly columns of rates.csv follow the live membership, refreshed every 60 s.
-            let now = net.time_s();
-            if tracker.ready() && assemblies_set_at.is_none_or(|t0| now - t0 >= 60.0) {
-                let members = tracker.assemblies().into_iter().map(|p| p.indices).collect();
-                rates.set_assemblies(net.e().len(), members);
-                assemblies_set_at = Some(now);
-            }
-            let phase_ends = left == 0;
-            if (a.weight_every > 0.0 && ws_last.is_none_or(|t0| now - t0 >= a.weight_every - 1e-9)) || phase_ends {
-                let asm = current_assemblies(&tracker, &frozen);
-                let ws = weight_structure(&views::weight_view(&net, &asm, 1), &input_patterns);
-                report::weight_structure_rows(&mut ws_csv, &ws);
-                ws_last = Some(now);
-                if phase_ends && phase == Some(PhaseName::Init) {
-                    ws_end_of_init = Some(report::weight_structure_json(&ws));
-                }
-            }
-            progress.show(label, done_s, total_s, started);
+            progress.show(phase.label, done_s, total_s, started);
         }
-        if phase == Some(PhaseName::Init) && tracker.ready() {
-            frozen = Some(tracker.assemblies());
-        }
+        session.end_phase();
     }
-    if let Some(r) = recorder.as_mut() {
-        r.finish();
-    }
+    session.finish_recall();
     progress.finish();
     let wall = started.elapsed().as_secs_f64();
     if let Some((w, path)) = raster {
@@ -442,32 +411,62 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         let mut inner = w.finish().map_err(|e| Error::io(&path, e))?;
         inner.flush().map_err(|e| Error::io(&path, e))?;
     }
+    let labels: Vec<&str> = plan.iter().map(|p| p.label).collect();
+    write_run_outputs(a, &session, &labels, (start_s, wall, threads))
+}
 
-    crate::io::rates::save_rates_csv(&a.out.join("rates.csv"), &rates.bins)?;
-    let assemblies = current_assemblies(&tracker, &frozen);
+/// Writes every output file of `run` and returns its summary.
+fn write_run_outputs(
+    a: &RunArgs,
+    session: &Session,
+    phases: &[&str],
+    (start_s, wall, threads): (f64, f64, usize),
+) -> Result<RunReport> {
+    let net = session.net();
+    let params = net.params();
+    let bins = session.bins();
+    crate::io::rates::save_rates_csv(&a.out.join("rates.csv"), bins)?;
+    let mut ws_csv = String::from(report::WEIGHT_STRUCTURE_HEADER);
+    for ws in session.weight_samples() {
+        report::weight_structure_rows(&mut ws_csv, ws);
+    }
     atomic::atomic_write(&a.out.join("weight_structure.csv"), |w| w.write_all(ws_csv.as_bytes()))?;
-    let recall = match &recorder {
+    let recall = match session.recorder() {
         Some(r) => {
             report::write_recall_csv(&a.out.join("recall.csv"), r.assembly_names(), &r.responses)?;
             report::recall_summary(r.criteria(), r.assembly_names(), &r.responses)
         }
         None => serde_json::Value::Null,
     };
+    let assemblies = session.assemblies();
     let (assemblies_json, overlaps_json) = report::assemblies_json(&assemblies);
     if !assemblies.is_empty() {
         pat::write_pat(&a.out.join("assemblies.pat"), &assemblies)?;
     }
-    save_weights(&a.out, &net)?;
+    save_weights(&a.out, net)?;
     if let Some(path) = &a.save {
-        snapshot::save(path, &net)?;
+        snapshot::save(path, net)?;
     }
     let sim_s = net.time_s();
-    let (e_all, i_all) = rates.mean_since(0.0);
-    let (e_last, i_last) = rates.mean_since((sim_s - 10.0).max(0.0));
+    let (e_all, i_all) = monitor::mean_rates_since(bins, 0.0);
+    let (e_last, i_last) = monitor::mean_rates_since(bins, (sim_s - 10.0).max(0.0));
+    let c = net.counts();
+    let mean_weight: serde_json::Map<String, serde_json::Value> = net
+        .projections()
+        .iter()
+        .filter(|(id, _)| id.plasticity() != Plasticity::Static)
+        .flat_map(|(id, p)| {
+            let mut kv = vec![(id.stem().to_string(), json!(Projection::mean(&p.w)))];
+            if id.consolidates() {
+                kv.push((format!("{}_tilde", id.stem()), json!(Projection::mean(&p.w_tilde))));
+            }
+            kv
+        })
+        .collect();
     let summary = json!({
         "preset": params.name,
         "seed": params.seed,
-        "phases": phase_names,
+        "phases": phases,
         "sim_seconds": sim_s - start_s,
         "start_seconds": start_s,
         "loaded_from": a.load.as_ref().map(|p| p.display().to_string()),
@@ -476,35 +475,25 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         "threads": threads,
         "rate_e_hz": { "all": e_all, "last_10s": e_last },
         "rate_i_hz": { "all": i_all, "last_10s": i_last },
-        "synapses": synapse_counts(&net),
-        "spikes": { "e": net.counts().e, "i": net.counts().i, "input": net.counts().input },
-        "mean_weight": {
-            "ee": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::Ee).w),
-            "ee_tilde": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::Ee).w_tilde),
-            "input_e": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::InputE).w),
-            "input_e_tilde": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::InputE).w_tilde),
-            "ie": crate::sim::connectivity::Projection::mean(&net.projection(ProjectionId::Ie).w),
-        },
-        "spike_hash": format!("{:016x}", hash.0),
+        "synapses": synapse_counts(net),
+        "spikes": { "e": c.e, "i": c.i, "input": c.input },
+        "mean_weight": mean_weight,
+        "spike_hash": format!("{:016x}", session.spike_hash()),
         "ablations": a.ablate.as_deref().map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>()),
         "mechanisms": serde_json::to_value(&params.mechanisms).map_err(|e| Error::Invalid(e.to_string()))?,
         "assemblies": assemblies_json,
         "assembly_overlaps": overlaps_json,
-        "assembly_presentations": tracker.presentations(),
-        "weight_structure_end_of_init": ws_end_of_init,
+        "assembly_presentations": session.tracker().presentations(),
+        "weight_structure_end_of_init": session.end_of_init().map(report::weight_structure_json),
         "recall": recall,
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
-    let path = a.out.join("summary.json");
-    atomic::atomic_write(&path, |w| w.write_all(text.as_bytes()))?;
-    Ok(RunReport { summary, hash: hash.0 })
+    atomic::atomic_write(&a.out.join("summary.json"), |w| w.write_all(text.as_bytes()))?;
+    Ok(RunReport { summary, hash: session.spike_hash() })
 }
 
 fn synapse_counts(net: &Network) -> serde_json::Value {
-    json!({
-        "ee": net.projection(ProjectionId::Ee).len(), "ei": net.projection(ProjectionId::Ei).len(), "ii": net.projection(ProjectionId::Ii).len(),
-        "ie": net.projection(ProjectionId::Ie).len(), "input_e": net.projection(ProjectionId::InputE).len(),
-    })
+    net.projections().iter().map(|(id, p)| (id.stem().to_string(), json!(p.len()))).collect()
 }
 
 /// Writes w and w̃ of the two plastic excitatory projections (companion file for w̃).

@@ -13,29 +13,43 @@ use std::path::Path;
 use super::mtx;
 use crate::sim::Network;
 use crate::sim::ProjectionId;
+use crate::sim::connectivity::Projection;
 use crate::{Error, Result};
 
-/// Writes w of `which` to `path` and w̃ to its companion path ([`mtx::companion_path`]), each
-/// atomically. Row = presynaptic, column = postsynaptic, 1-based.
+/// Writes w of `net`'s projection `which` to `path` and w̃ to its companion path
+/// ([`mtx::companion_path`]), each atomically. Row = presynaptic, column = postsynaptic, 1-based.
 pub fn save_weights(path: &Path, net: &Network, which: ProjectionId) -> Result<()> {
-    let p = net.projection(which);
-    let t = net.time_s();
+    save_projection(path, net.projection(which), which, net.time_s())
+}
+
+/// [`save_weights`] of a projection (e.g. a copy taken off the simulation thread) at model
+/// time `t_s`.
+pub fn save_projection(path: &Path, p: &Projection, which: ProjectionId, t_s: f64) -> Result<()> {
     let label = which.label();
-    mtx::save_mtx(path, p.n_pre, p.n_post, p.triplets(&p.w), &format!("{label} w at t = {t} s"))?;
-    mtx::save_mtx(
-        &mtx::companion_path(path),
-        p.n_pre,
-        p.n_post,
-        p.triplets(&p.w_tilde_by_synapse()),
-        &format!("{label} consolidated w at t = {t} s"),
-    )
+    mtx::save_mtx(path, p.n_pre, p.n_post, p.triplets(&p.w), &format!("{label} w at t = {t_s} s"))?;
+    if which.consolidates() {
+        mtx::save_mtx(
+            &mtx::companion_path(path),
+            p.n_pre,
+            p.n_post,
+            p.triplets(&p.w_tilde_by_synapse()),
+            &format!("{label} consolidated w at t = {t_s} s"),
+        )?;
+    }
+    Ok(())
 }
 
 /// Reads w of `which` from a MatrixMarket file into `net` (see the module doc for what is
 /// accepted). w̃ and every other state variable are kept.
 pub fn import_weights(net: &mut Network, which: ProjectionId, path: &Path) -> Result<()> {
-    let p = net.projection(which);
-    let (label, n, w_max) = (which.label(), p.len(), net.w_max());
+    let w = read_weights(net.projection(which), which, net.w_max(), path)?;
+    net.set_weights(which, w).map_err(|e| Error::parse(path.display(), 0, e.to_string()))
+}
+
+/// The weights w of projection `p` (`which`) read from a MatrixMarket file, one per synapse in
+/// synapse order (see the module doc for what is accepted; `w_max` bounds the values).
+pub fn read_weights(p: &Projection, which: ProjectionId, w_max: f32, path: &Path) -> Result<Vec<f32>> {
+    let (label, n) = (which.label(), p.len());
     let mut w = p.w.clone();
     let mut seen = vec![false; n];
     mtx::visit_mtx(
@@ -68,5 +82,5 @@ pub fn import_weights(net: &mut Network, which: ProjectionId, path: &Path) -> Re
         },
     )?;
     // nnz entries, all distinct synapses, nnz = synapse count: every synapse was set.
-    net.set_weights(which, w).map_err(|e| Error::parse(path.display(), 0, e.to_string()))
+    Ok(w)
 }

@@ -14,6 +14,7 @@ pub mod pattern;
 pub mod plasticity;
 pub mod pool;
 pub mod rng;
+pub mod session;
 pub mod shapes;
 mod simd;
 pub mod traces;

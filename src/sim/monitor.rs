@@ -143,13 +143,18 @@ impl RateMonitor {
 
     /// Mean E and I rates over the bins ending after `from_s` [Hz].
     pub fn mean_since(&self, from_s: f64) -> (f64, f64) {
-        let bins: Vec<_> = self.bins.iter().filter(|b| b.t_s > from_s + 1e-9).collect();
-        if bins.is_empty() {
-            return (0.0, 0.0);
-        }
-        let n = bins.len() as f64;
-        (bins.iter().map(|b| b.e_hz).sum::<f64>() / n, bins.iter().map(|b| b.i_hz).sum::<f64>() / n)
+        mean_rates_since(&self.bins, from_s)
     }
+}
+
+/// Mean E and I rates over the `bins` ending after `from_s` [Hz]; (0, 0) if there are none.
+pub fn mean_rates_since(bins: &[RateBin], from_s: f64) -> (f64, f64) {
+    let bins: Vec<_> = bins.iter().filter(|b| b.t_s > from_s + 1e-9).collect();
+    if bins.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = bins.len() as f64;
+    (bins.iter().map(|b| b.e_hz).sum::<f64>() / n, bins.iter().map(|b| b.i_hz).sum::<f64>() / n)
 }
 
 /// Live assembly detection (spec §10.1): for every shape, each E neuron's mean rate in the first

@@ -1,0 +1,257 @@
+//! A run with its read-outs: the [`Network`] and the observers that `engram run` and the
+//! window's simulation thread both use, so that what the window shows and what `run` writes
+//! are computed by the same code.
+//!
+//! The observers, fed after every step: population and assembly rates in 100 ms bins, the
+//! spike hash, the live assembly tracker (docs/model.md §10.1), the stimulus log, the recall
+//! recorder during the recall phase (§14.3), and samples of the assembly weight structure
+//! (§12). Assemblies are refreshed from the tracker on a fixed grid of model time and frozen
+//! when the init phase ends: from then on the rates, the recall read-out and the weight
+//! structure use the frozen ones, as the original uses the assemblies of phase 1.
+
+use std::sync::Arc;
+
+use super::analysis::{RecallCriteria, RecallRecorder, WeightStructure, weight_structure};
+use super::monitor::{AssemblyTracker, RateBin, RateMonitor, SpikeHash};
+use super::network::Network;
+use super::params::{PhaseName, STEPS_PER_SECOND};
+use super::pattern::Pattern;
+use super::shapes;
+use super::views::weight_view;
+
+/// How a [`Session`] observes its run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionOptions {
+    /// How cues are scored during the recall phase.
+    pub criteria: RecallCriteria,
+    /// Model time between refreshes of the live assemblies from the tracker [s].
+    pub assembly_refresh_s: f64,
+    /// Model time between samples of the assembly weight structure [s]; 0: only when a phase
+    /// ends.
+    pub weight_every_s: f64,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { criteria: RecallCriteria::default(), assembly_refresh_s: 1.0, weight_every_s: 60.0 }
+    }
+}
+
+/// One stimulus presentation as the input layer showed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StimulusRecord {
+    /// Onset and offset [s].
+    pub onset_s: f64,
+    pub offset_s: f64,
+    pub name: String,
+    /// Number of input pixels driven.
+    pub pixels: usize,
+    /// The phase it was shown in (None: free running).
+    pub phase: Option<PhaseName>,
+}
+
+/// A network and its observers (see the module documentation).
+pub struct Session {
+    net: Network,
+    opts: SessionOptions,
+    rates: RateMonitor,
+    hash: SpikeHash,
+    tracker: AssemblyTracker,
+    /// The tracker's assemblies as of the last refresh.
+    live: Arc<Vec<Pattern>>,
+    /// The assemblies at the end of the init phase, once it has ended.
+    frozen: Option<Arc<Vec<Pattern>>>,
+    recorder: Option<RecallRecorder>,
+    weights: Vec<WeightStructure>,
+    end_of_init: Option<WeightStructure>,
+    /// Patterns of the Input→E weight structure: the shapes, if they fit the input grid.
+    input_patterns: Vec<Pattern>,
+    stimuli: Vec<StimulusRecord>,
+    /// The phase being run has not been ended by [`Session::end_phase`] yet.
+    phase_open: bool,
+}
+
+impl Session {
+    pub fn new(net: Network, opts: SessionOptions) -> Self {
+        let input_patterns =
+            if net.params().network.input_side == shapes::GRID { shapes::shapes() } else { Vec::new() };
+        Session {
+            phase_open: net.phase().is_some(),
+            net,
+            opts,
+            rates: RateMonitor::new(0.1),
+            hash: SpikeHash::default(),
+            tracker: AssemblyTracker::for_shapes(),
+            live: Arc::new(Vec::new()),
+            frozen: None,
+            recorder: None,
+            weights: Vec::new(),
+            end_of_init: None,
+            input_patterns,
+            stimuli: Vec::new(),
+        }
+    }
+
+    pub fn net(&self) -> &Network {
+        &self.net
+    }
+
+    /// The network, to change parameters, present stimuli or import weights.
+    pub fn net_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
+    pub fn options(&self) -> &SessionOptions {
+        &self.opts
+    }
+
+    /// Ends the phase being run ([`Session::end_phase`]), then starts `phase` (None: free
+    /// running). Starting the recall phase starts the recall read-out with the current
+    /// assemblies, if any.
+    pub fn start_phase(&mut self, phase: Option<PhaseName>) {
+        self.end_phase();
+        match phase {
+            Some(name) => self.net.start_phase(name),
+            None => self.net.start_free(),
+        }
+        self.phase_open = phase.is_some();
+        if phase == Some(PhaseName::Recall) {
+            self.finish_recall();
+            let asm = self.assemblies();
+            if !asm.is_empty() {
+                self.recorder = Some(RecallRecorder::new(&asm, self.net.e().len(), self.opts.criteria.clone()));
+            }
+        }
+    }
+
+    /// Ends the phase being run, if any has not ended yet: samples the weight structure, and
+    /// at the end of the init phase freezes the assemblies and keeps that sample.
+    pub fn end_phase(&mut self) {
+        if !std::mem::replace(&mut self.phase_open, false) {
+            return;
+        }
+        let init = self.net.phase().is_some_and(|(name, _)| name == PhaseName::Init);
+        if init && self.tracker.ready() {
+            let asm = Arc::new(self.tracker.assemblies());
+            self.set_rate_assemblies(&asm);
+            self.frozen = Some(asm);
+        }
+        let ws = Self::sample(&self.net, &self.assemblies(), &self.input_patterns);
+        if init {
+            self.end_of_init = Some(ws.clone());
+        }
+        // One sample per time: this one replaces a grid sample taken at the same step.
+        if self.weights.last().is_some_and(|w| w.t_s == ws.t_s) {
+            self.weights.pop();
+        }
+        self.weights.push(ws);
+    }
+
+    fn sample(net: &Network, assemblies: &[Pattern], inputs: &[Pattern]) -> WeightStructure {
+        weight_structure(&weight_view(net, assemblies, 1), inputs)
+    }
+
+    fn set_rate_assemblies(&mut self, asm: &[Pattern]) {
+        let members = asm.iter().map(|p| p.indices.clone()).collect();
+        self.rates.set_assemblies(self.net.e().len(), members);
+    }
+
+    /// Runs `steps` steps, feeding every observer after each, then `extra` (the caller's own
+    /// per-step work, e.g. collecting spikes for display).
+    pub fn run(&mut self, steps: u64, mut extra: impl FnMut(&Network) + Send) {
+        let refresh = ((self.opts.assembly_refresh_s * STEPS_PER_SECOND as f64).round() as u64).max(1);
+        let every = (self.opts.weight_every_s * STEPS_PER_SECOND as f64).round() as u64;
+        let Session { net, rates, hash, tracker, live, frozen, recorder, weights, input_patterns, stimuli, .. } = self;
+        net.run(steps, |net| {
+            rates.observe(net);
+            hash.observe(net);
+            tracker.observe(net);
+            let t = net.t();
+            if let Some(s) = &net.input().stimulus
+                && s.onset + 1 == t
+            {
+                let per = STEPS_PER_SECOND as f64;
+                stimuli.push(StimulusRecord {
+                    onset_s: s.onset as f64 / per,
+                    offset_s: s.offset as f64 / per,
+                    name: s.name.clone(),
+                    pixels: s.pixels.len(),
+                    phase: net.phase().map(|(name, _)| name),
+                });
+            }
+            if let Some(r) = recorder.as_mut() {
+                r.observe_step(t - 1, net.input().stimulus.as_ref(), &net.e().spikes);
+            }
+            if t.is_multiple_of(refresh) && tracker.ready() && frozen.is_none() {
+                *live = Arc::new(tracker.assemblies());
+                rates.set_assemblies(net.e().len(), live.iter().map(|p| p.indices.clone()).collect());
+            }
+            if every > 0 && t.is_multiple_of(every) {
+                let asm = frozen.as_ref().unwrap_or(live);
+                weights.push(Self::sample(net, asm, input_patterns));
+            }
+            extra(net);
+        });
+    }
+
+    /// The assemblies in use: frozen at the end of the init phase, else the live ones (empty
+    /// until every shape has been shown).
+    pub fn assemblies(&self) -> Arc<Vec<Pattern>> {
+        self.frozen.clone().unwrap_or_else(|| self.live.clone())
+    }
+
+    /// The assemblies frozen at the end of the init phase, if it has ended.
+    pub fn frozen_assemblies(&self) -> Option<&Arc<Vec<Pattern>>> {
+        self.frozen.as_ref()
+    }
+
+    /// The rate bins completed since the last [`Session::take_bins`] (or the start).
+    pub fn bins(&self) -> &[RateBin] {
+        &self.rates.bins
+    }
+
+    /// Takes the completed rate bins out (the window streams them; `run` keeps them all).
+    pub fn take_bins(&mut self) -> Vec<RateBin> {
+        std::mem::take(&mut self.rates.bins)
+    }
+
+    /// Hash of every E and I spike so far (see [`SpikeHash`]).
+    pub fn spike_hash(&self) -> u64 {
+        self.hash.0
+    }
+
+    pub fn tracker(&self) -> &AssemblyTracker {
+        &self.tracker
+    }
+
+    /// The recall read-out of the current (or last) recall phase.
+    pub fn recorder(&self) -> Option<&RecallRecorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Scores the cue being followed, if any (at the end of a run).
+    pub fn finish_recall(&mut self) {
+        if let Some(r) = self.recorder.as_mut() {
+            r.finish();
+        }
+    }
+
+    /// Samples of the assembly weight structure, oldest first.
+    pub fn weight_samples(&self) -> &[WeightStructure] {
+        &self.weights
+    }
+
+    /// The weight structure at the end of the init phase, once it has ended.
+    pub fn end_of_init(&self) -> Option<&WeightStructure> {
+        self.end_of_init.as_ref()
+    }
+
+    /// Every stimulus presentation so far.
+    pub fn stimuli(&self) -> &[StimulusRecord] {
+        &self.stimuli
+    }
+
+    pub fn into_network(self) -> Network {
+        self.net
+    }
+}

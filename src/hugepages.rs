@@ -109,7 +109,7 @@ fn map(size: usize) -> *mut u8 {
 #[cfg(target_os = "linux")]
 fn unmap(p: *mut u8, len: usize) {
     // SAFETY: `p..p + len` is exactly one mapping made by `map`.
-    unsafe { libc::munmap(p as *mut libc::c_void, len) };
+    unsafe { libc::munmap(p.cast::<libc::c_void>(), len) };
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -60,9 +60,11 @@ thread_local! {
 }
 
 fn account(delta: isize) {
+    // The thread-locals are gone only while a thread exits, when there is nothing to count.
     let _ = LIVE.try_with(|live| {
         let now = live.get() + delta;
         live.set(now);
+        // As above.
         let _ = PEAK.try_with(|peak| {
             if now > peak.get() {
                 peak.set(now);
@@ -108,7 +110,7 @@ fn measured<T>(f: impl FnOnce() -> T) -> (Result<T, String>, usize) {
         payload
             .downcast_ref::<String>()
             .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| payload.downcast_ref::<&str>().map(std::string::ToString::to_string))
             .unwrap_or_else(|| "non-string panic".into())
     });
     let peak = PEAK.with(Cell::get);
@@ -302,7 +304,7 @@ fn random_bytes(g: &mut Gen) -> Vec<u8> {
 /// Applies 1–4 random mutations to `seed`, splicing from `others`.
 fn mutate(g: &mut Gen, seed: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
     let mut b = seed.to_vec();
-    for _ in 0..1 + g.below(4) {
+    for _ in 0..=g.below(4) {
         let n = b.len();
         let at = g.below(n + 1);
         match g.below(13) {
@@ -443,7 +445,7 @@ fn show(input: &[u8]) -> String {
     let s = String::from_utf8_lossy(&input[..input.len().min(600)]);
     let mut out = format!("{s:?}");
     if input.len() > 600 {
-        let _ = write!(out, " … ({} bytes)", input.len());
+        write!(out, " … ({} bytes)", input.len()).unwrap();
     }
     out
 }
@@ -471,19 +473,17 @@ impl Stats {
         let mut line =
             format!("fuzz {target}: {} inputs (seed {seed:#x}): {} ok, {} rejected", self.cases, self.ok, self.err);
         if self.file_cases > 0 {
-            let _ = write!(line, "; {} also through the file reader", self.file_cases);
+            write!(line, "; {} also through the file reader", self.file_cases).unwrap();
         }
         if self.bytes > 0 {
-            let _ = write!(
-                line,
-                "; {:.1} MB in total, largest {} B; peak allocation {} B, at most {:.1} B per input byte (inputs ≥ 1 kB)",
+            write!(line, "; {:.1} MB in total, largest {} B; peak allocation {} B, at most {:.1} B per input byte (inputs ≥ 1 kB)",
                 self.bytes as f64 / 1e6,
                 self.max_input,
                 self.max_alloc,
                 self.max_ratio
-            );
+            ).unwrap();
         }
-        let _ = write!(line, "; {:.1} s", started.elapsed().as_secs_f64());
+        write!(line, "; {:.1} s", started.elapsed().as_secs_f64()).unwrap();
         println!("{line}");
     }
 }
@@ -618,16 +618,16 @@ fn pat_grammar(g: &mut Gen) -> String {
         match g.below(10) {
             0 => s.push('\n'),
             1 => {
-                let _ = writeln!(s, "# name: {}", nasty_token(g).chars().take(50).collect::<String>());
+                writeln!(s, "# name: {}", nasty_token(g).chars().take(50).collect::<String>()).unwrap();
             }
             2 => {
-                let _ = writeln!(s, "{} {}", g.below(5000), nasty_token(g));
+                writeln!(s, "{} {}", g.below(5000), nasty_token(g)).unwrap();
             }
             3 => {
-                let _ = writeln!(s, "{}", g.below(PAT_UNITS));
+                writeln!(s, "{}", g.below(PAT_UNITS)).unwrap();
             }
             _ => {
-                let _ = writeln!(s, "{} {:.6}", g.below(PAT_UNITS + 2), g.f64_any());
+                writeln!(s, "{} {:.6}", g.below(PAT_UNITS + 2), g.f64_any()).unwrap();
             }
         }
     }
@@ -677,6 +677,7 @@ fn check_pat(input: &[u8], through_file: bool, stats: &mut Stats) -> Result<bool
         std::fs::write(&path, input).unwrap();
         stats.file_cases += 1;
         let from_file = call(input.len(), stats, || pat::read_pat(&path, n_units))?;
+        // A leftover scratch file is harmless; the next case overwrites it.
         let _ = std::fs::remove_file(&path);
         let name = path.display().to_string();
         match (&parsed, from_file) {
@@ -757,20 +758,20 @@ fn mtx_grammar(g: &mut Gen) -> String {
         _ => g.below(30) as u64,
     };
     let (r, c) = if g.chance(10) { (g.below(100), g.below(100)) } else { (MTX_ROWS, MTX_COLS) };
-    let _ = writeln!(s, "{r} {c} {nnz}");
+    writeln!(s, "{r} {c} {nnz}").unwrap();
     for _ in 0..g.len(100) {
         let (i, j) =
             if g.chance(4) { (g.below(MTX_ROWS + 2), g.below(MTX_COLS + 2)) } else { (g.below(5), g.below(5)) };
         match (field, g.below(6)) {
             ("pattern", 0..=3) => {
-                let _ = writeln!(s, "{i} {j}");
+                writeln!(s, "{i} {j}").unwrap();
             }
             (_, 0) => {
-                let _ = writeln!(s, "{i} {j} {}", nasty_token(g));
+                writeln!(s, "{i} {j} {}", nasty_token(g)).unwrap();
             }
             (_, 1) => s.push('\n'),
             _ => {
-                let _ = writeln!(s, "{i} {j} {}", g.f64_any().abs());
+                writeln!(s, "{i} {j} {}", g.f64_any().abs()).unwrap();
             }
         }
     }
@@ -817,6 +818,7 @@ fn check_mtx(input: &[u8], through_file: bool, stats: &mut Stats) -> Result<bool
         std::fs::write(&path, input).unwrap();
         stats.file_cases += 1;
         let from_file = call(input.len(), stats, || mtx::read_mtx(&path, MTX_ROWS, MTX_COLS))?;
+        // A leftover scratch file is harmless; the next case overwrites it.
         let _ = std::fs::remove_file(&path);
         let name = path.display().to_string();
         let utf8 = std::str::from_utf8(input).is_ok();
@@ -873,14 +875,14 @@ fn ras_grammar(g: &mut Gen) -> String {
     for _ in 0..g.len(300) {
         match g.below(8) {
             0 => {
-                let _ = writeln!(s, "{} {}", nasty_token(g), g.below(5000));
+                writeln!(s, "{} {}", nasty_token(g), g.below(5000)).unwrap();
             }
             1 => {
-                let _ = writeln!(s, "{:.6} {}", g.f64_any(), nasty_token(g));
+                writeln!(s, "{:.6} {}", g.f64_any(), nasty_token(g)).unwrap();
             }
             2 => s.push_str("# c\n"),
             _ => {
-                let _ = writeln!(s, "{:.6} {}", g.f64_any().abs(), g.0.next_u64() >> g.below(64));
+                writeln!(s, "{:.6} {}", g.f64_any().abs(), g.0.next_u64() >> g.below(64)).unwrap();
             }
         }
     }
@@ -965,13 +967,12 @@ fn param_fields() -> Vec<String> {
 
 /// The field an error blames: `Param { field }` or `invalid parameter `field`` in a message.
 fn blamed_field(e: &Error) -> Option<String> {
-    match e {
-        Error::Param { field, .. } => Some(field.clone()),
-        _ => {
-            let s = e.to_string();
-            let rest = &s[s.find("invalid parameter `")? + "invalid parameter `".len()..];
-            Some(rest[..rest.find('`')?].to_string())
-        }
+    if let Error::Param { field, .. } = e {
+        Some(field.clone())
+    } else {
+        let s = e.to_string();
+        let rest = &s[s.find("invalid parameter `")? + "invalid parameter `".len()..];
+        Some(rest[..rest.find('`')?].to_string())
     }
 }
 
@@ -1037,7 +1038,7 @@ fn random_value(g: &mut Gen, old: &toml::Value) -> toml::Value {
 fn preset_grammar(g: &mut Gen) -> String {
     let mut table = default_table();
     let fields = param_fields();
-    for _ in 0..1 + g.below(3) {
+    for _ in 0..=g.below(3) {
         let path = g.pick(&fields).clone();
         match g.below(12) {
             0 => {
@@ -1106,6 +1107,7 @@ fn check_preset(input: &[u8], through_file: bool, stats: &mut Stats) -> Result<b
         let arg = path.display().to_string();
         stats.file_cases += 1;
         let from_file = call(input.len(), stats, || preset::load_preset(&arg))?;
+        // A leftover scratch file is harmless; the next case overwrites it.
         let _ = std::fs::remove_file(&path);
         match (&parsed, from_file) {
             (Ok(a), Ok(b)) if *a != b => return Err("load_preset and parse_preset disagree".into()),
@@ -1137,7 +1139,7 @@ fn check_params(g: &mut Gen, fields: &[String], stats: &mut Stats) -> Result<boo
     use toml::Value as V;
     let mut table = default_table();
     let mut changed = Vec::new();
-    for _ in 0..1 + g.below(3) {
+    for _ in 0..=g.below(3) {
         let path = g.pick(fields).clone();
         let v = leaf_mut(&mut table, &path);
         let new = match &*v {

@@ -333,7 +333,11 @@ fn loading_a_valid_file_adds_its_patterns() {
 fn a_huge_file_is_shown_in_part_with_a_warning() {
     let dir = common::scratch_dir("gallery-huge-pat");
     let path = dir.join("rf.pat");
-    let text: String = (0..100).map(|k| format!("{k}\n\n")).collect();
+    let text: String = (0..100).fold(String::new(), |mut s, k| {
+        use std::fmt::Write as _;
+        write!(s, "{k}\n\n").unwrap();
+        s
+    });
     std::fs::write(&path, text).unwrap();
     let mut state = AppState::new(&preset::default_params());
     gallery::load_patterns(&mut state, &path);

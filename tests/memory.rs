@@ -35,6 +35,7 @@ fn run(net: &mut Network, secs: f64, mut observe: impl FnMut(&Network) + Send) {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one scenario, from training to recall")]
 fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
     let started = std::time::Instant::now();
     let mut p = preset::load_preset("small").unwrap();
@@ -65,7 +66,7 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
         "t = {:.0} s, wall {:.1} s; sizes {:?}; within {within:.4}, between {between:.4}",
         net.time_s(),
         started.elapsed().as_secs_f64(),
-        asm.iter().map(|a| a.len()).collect::<Vec<_>>()
+        asm.iter().map(engram::sim::Pattern::len).collect::<Vec<_>>()
     );
     for a in 0..ws.groups.len() {
         eprintln!(
@@ -84,7 +85,7 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
     assert!(
         asm.iter().all(|a| a.len() >= 100),
         "assemblies too small: {:?}",
-        asm.iter().map(|a| a.len()).collect::<Vec<_>>()
+        asm.iter().map(engram::sim::Pattern::len).collect::<Vec<_>>()
     );
     assert!(within > 4.0 * between, "within {within:.4} vs between {between:.4}");
     for a in 0..3 {
@@ -103,7 +104,7 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
 
     // Cues: the lower half of each band in turn (left, middle, right), 0.2 s each at the
     // recall phase's stimulus rate (50 Hz), 3.3 s apart. Each should switch the network's
-    // activity to the cued assembly (spec §14.2: one assembly active at a time, switched by
+    // activity to the cued assembly (docs/model.md §14.2: one assembly active at a time, switched by
     // each stimulus, persisting after it).
     net.start_phase(PhaseName::Recall);
     let cues: Vec<Pattern> = pats
@@ -129,7 +130,11 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
             Pattern::from_indices(format!("{}-undriven", a.name), members)
         })
         .collect();
-    assert!(undriven.iter().all(|u| u.len() >= 50), "{:?}", undriven.iter().map(|u| u.len()).collect::<Vec<_>>());
+    assert!(
+        undriven.iter().all(|u| u.len() >= 50),
+        "{:?}",
+        undriven.iter().map(engram::sim::Pattern::len).collect::<Vec<_>>()
+    );
     let parent = |cue: &str, _: &[String]| ["left-half", "middle-half", "right-half"].iter().position(|c| *c == cue);
     let mut rec = RecallRecorder::with_parents(&asm, net.e().len(), RecallCriteria::default(), parent);
     let mut rec_u = RecallRecorder::with_parents(&undriven, net.e().len(), RecallCriteria::default(), parent);
@@ -181,7 +186,7 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
         // …which the cue caused: before it the assembly was near silent (another one was
         // active); 3× its pre-cue rate required.
         assert!(r.window_hz[k] > 3.0 * base, "{}: window {:.2} Hz vs before {base:.2} Hz", r.name, r.window_hz[k]);
-        // The spec's recall rule (§14.3, 10 Hz / 2×) never picks a wrong assembly. (Measured:
+        // The recall rule (docs/model.md §14.3, 10 Hz / 2×) never picks a wrong assembly. (Measured:
         // it picks the cued one every time, with 11.6–12.2 Hz against the 10 Hz threshold; too
         // close to require.)
         assert!(r.recalled.is_none_or(|w| w == k), "{}: recalled {:?}", r.name, r.recalled);

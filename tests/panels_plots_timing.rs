@@ -62,7 +62,10 @@ fn panel_frame_times() {
     state.snapshot = Some(Arc::new(WeightView {
         order,
         group_bounds: vec![0, 250, 500, 750, 1000, 4096],
-        groups: ["circle", "square", "cross", "triangle", "rest"].iter().map(|s| s.to_string()).collect(),
+        groups: ["circle", "square", "cross", "triangle", "rest"]
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         ..Default::default()
     }));
     // A full minute of rate history first.
@@ -102,6 +105,7 @@ fn panel_frame_times() {
         });
         t_show += t.elapsed().as_secs_f64();
         let t = Instant::now();
+        // Timed, not inspected.
         let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
         let mut textures = out.textures_delta;
         textures.clear();

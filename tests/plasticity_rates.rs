@@ -1,6 +1,6 @@
-//! Single-synapse rate tests of the excitatory rule (spec §5.6), driven through the library's
+//! Single-synapse rate tests of the excitatory rule (docs/model.md §5.6), driven through the library's
 //! per-synapse rule functions (`exc_pre`, `exc_post`, `p11_factor`) with the per-step order of
-//! spec §11 and independent Bernoulli (discretised Poisson) pre- and postsynaptic trains.
+//! docs/model.md §11 and independent Bernoulli (discretised Poisson) pre- and postsynaptic trains.
 
 use engram::sim::params::{DT_MS, STEPS_PER_SECOND, decay};
 use engram::sim::plasticity::{exc_post, exc_pre, ltd, post_factors};
@@ -70,7 +70,7 @@ impl Synapse {
         }
     }
 
-    /// One step of dt in the order of spec §11.
+    /// One step of dt in the order of docs/model.md §11.
     ///
     /// The transmission delay is left out: delaying an independent Poisson train gives another
     /// Poisson train of the same rate, still independent of the postsynaptic one, so the spike
@@ -233,7 +233,7 @@ fn crossing(lo: (f64, Estimate), hi: (f64, Estimate)) -> f64 {
     lo.0 + (hi.0 - lo.0) * lo.1.mean / (lo.1.mean - hi.1.mean)
 }
 
-/// Roots of the P10 bracket A τ₊ τ_slow ν² − B τ₋ ν + δ (spec: ≈ 1.13 and 8.87 Hz).
+/// Roots of the P10 bracket A τ₊ τ_slow ν² − B τ₋ ν + δ (docs/model.md §5.6: ≈ 1.13 and 8.87 Hz).
 fn p10_roots() -> (f64, f64) {
     let (tp, tm, ts) = (TAU_PLUS_MS * 1e-3, TAU_MINUS_MS * 1e-3, TAU_SLOW_MS * 1e-3);
     let (qa, qb, qc) = (ETA as f64 * tp * ts, -(ETA as f64) * tm, DELTA as f64);
@@ -241,7 +241,7 @@ fn p10_roots() -> (f64, f64) {
     ((-qb - disc) / (2.0 * qa), (-qb + disc) / (2.0 * qa))
 }
 
-/// P10, β = 0, low-rate branch (spec §5.6): δ wins below ≈ 1.13 Hz, pair LTD wins above.
+/// P10, β = 0, low-rate branch (docs/model.md §5.6): δ wins below ≈ 1.13 Hz, pair LTD wins above.
 #[test]
 fn p10_low_rates_potentiate_then_depress() {
     let (r1, _) = p10_roots();
@@ -314,7 +314,7 @@ fn p11_single_crossing_near_10_9_hz() {
 // Heterosynaptic term. M3(ν) = E[y³ just before a postsynaptic spike]. For a Poisson train the
 // spike at t is independent of the past, so this is the stationary E[y³] of the shot noise
 // y(t) = Σ_k e^(−(t − t_k)/τ₋). Campbell's theorem gives its cumulants κ_n = ν∫e^(−ns/τ)ds =
-// ντ/n, and E[y³] = κ₃ + 3κ₂κ₁ + κ₁³ = ντ/3 + 1.5(ντ)² + (ντ)³, as in spec §5.6 (no
+// ντ/n, and E[y³] = κ₃ + 3κ₂κ₁ + κ₁³ = ντ/3 + 1.5(ντ)² + (ντ)³, as in docs/model.md §5.6 (no
 // difference found). In discrete time (Bernoulli p = ν dt; a spike adds 1, then the step's
 // decay a = e^(−dt/τ) applies, so a spike k steps back contributes aᵏ) the cumulants are
 // κ_n = c_n(p)·aⁿ/(1 − aⁿ) with the Bernoulli cumulants c₁ = p, c₂ = p(1−p),
@@ -344,7 +344,7 @@ fn het_rule() -> Rule {
 const W_TILDE: f32 = 0.2;
 const W_START: f32 = 2.0;
 
-/// The spec's M3 is the third moment of y at postsynaptic spikes; the naive (ντ)³ is far off
+/// The M3 of docs/model.md §5.6 is the third moment of y at postsynaptic spikes; the naive (ντ)³ is far off
 /// (72× too small at 4 Hz, 6.8× at 20 Hz).
 ///
 /// y³ at spikes is heavy-tailed (rare bursts), so the SE is larger than one might guess: pilot
@@ -431,7 +431,7 @@ fn heterosynaptic_rate_over_short_windows_is_beta_nu_m3() {
 }
 
 /// From w = 2.0 (w̃ = 0.2) at 20 Hz, w relaxes toward w̃. The ensemble mean of D = w − w̃
-/// decays nearly exponentially, but at a rate ≈ 13 % *below* β ν M3: the spec formula is first
+/// decays nearly exponentially, but at a rate ≈ 13 % *below* β ν M3: the formula of docs/model.md §5.6 is first
 /// order in β. Within a burst of postsynaptic spikes y is high at each spike, so later spikes
 /// act on a D already reduced by earlier ones (D and y³ are anticorrelated), a relative
 /// correction ∝ β. Pilot (ratio estimator on identical spike trains, 800 s, relative to
@@ -451,7 +451,7 @@ fn heterosynaptic_relaxation_toward_w_tilde() {
         let mut s = Synapse::new(het_rule(), NU_PRE, nu, W_TILDE, W_TILDE, 10_000 + trial as u64);
         s.run(1.0);
         s.w = W_START;
-        for d in traj.iter_mut() {
+        for d in &mut traj {
             s.run(1.0);
             d.push((s.w - s.w_tilde) as f64);
         }

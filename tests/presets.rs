@@ -23,7 +23,7 @@ fn every_preset_file_parses_validates_and_is_builtin() {
 }
 
 #[test]
-fn profiles_differ_as_in_the_spec_table() {
+fn profiles_differ_as_in_the_parameter_table() {
     let get = |n| preset::load_preset(n).unwrap();
     let (d, paper, fig3, unstable) = (get("default"), get("paper"), get("figure3"), get("unstable"));
     assert_eq!((d.network.p_conn, paper.network.p_conn, fig3.network.p_conn), (0.05, 0.1, 0.1));

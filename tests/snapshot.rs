@@ -248,9 +248,9 @@ fn fix_checksum(bytes: &mut [u8]) {
 }
 
 /// Byte offset of the body of `tag` (after its tag and length) in a snapshot file.
-fn section_body(bytes: &[u8], tag: &[u8; 4]) -> usize {
+fn section_body(bytes: &[u8], tag: [u8; 4]) -> usize {
     let mut at = 32;
-    while &bytes[at..at + 4] != tag {
+    while bytes[at..at + 4] != tag {
         at += 12 + u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
     }
     at + 12
@@ -259,7 +259,7 @@ fn section_body(bytes: &[u8], tag: &[u8; 4]) -> usize {
 /// Byte offset of the value count of the array `name` in section `ARRS` (its values follow).
 fn array_count_at(bytes: &[u8], name: &str) -> usize {
     let u64_at = |k: usize| u64::from_le_bytes(bytes[k..k + 8].try_into().unwrap()) as usize;
-    let mut at = section_body(bytes, b"ARRS") + 8;
+    let mut at = section_body(bytes, *b"ARRS") + 8;
     loop {
         let len = u64_at(at);
         let found = &bytes[at + 8..at + 8 + len];
@@ -296,7 +296,7 @@ fn inconsistent_payload_is_refused_before_allocating() {
     // A wrong structure hash (connectivity that does not follow from the seed): the last 8
     // bytes of CLCK.
     let mut structure = good.clone();
-    let hash_at = section_body(&good, b"ARRS") - 12 - 8;
+    let hash_at = section_body(&good, *b"ARRS") - 12 - 8;
     structure[hash_at] ^= 1;
     fix_checksum(&mut structure);
     let m = load_error(&dir, "structure.engram", &structure);

@@ -20,7 +20,7 @@ fn snapshot(assemblies: usize) -> WeightView {
     let bins = 40;
     let mut group_bounds: Vec<usize> = (0..=assemblies).map(|g| g * 50).collect();
     group_bounds.push(n);
-    let mut groups: Vec<String> = NAMES[..assemblies].iter().map(|s| s.to_string()).collect();
+    let mut groups: Vec<String> = NAMES[..assemblies].iter().map(std::string::ToString::to_string).collect();
     groups.push("rest".into());
     let group_of_block = |b: usize| (b * n / bins / 50).min(assemblies);
     let mut w_blocks = vec![0.1f32; bins * bins];

@@ -141,11 +141,11 @@ pub fn poll(ctx: &egui::Context, state: &mut AppState) {
                 Ok(()) => Message { level: Level::Info, text: format!("window saved to {}", path.display()) },
                 Err(e) => Message { level: Level::Error, text: format!("export failed: {e}") },
             };
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
+            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
             ctx2.request_repaint();
         });
     }
-    let done = state.export.png_result.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let done = state.export.png_result.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
     if let Some(m) = done {
         state.ui_message = Some(m);
     }
@@ -154,7 +154,7 @@ pub fn poll(ctx: &egui::Context, state: &mut AppState) {
 /// Saves an egui image as PNG, atomically.
 pub fn save_png(path: &Path, image: &egui::ColorImage) -> crate::Result<()> {
     let [w, h] = image.size;
-    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(egui::Color32::to_array).collect();
     let img = image::RgbaImage::from_raw(w as u32, h as u32, bytes)
         .ok_or_else(|| crate::Error::Invalid(format!("screenshot of {w}×{h} pixels has the wrong size")))?;
     atomic::atomic_write(path, |out| {

@@ -2,7 +2,7 @@
 //! cue-fraction slider; a drawing canvas for custom cues; keys 1–9.
 //!
 //! Every pattern is drawn as a small texture, made once and kept here, with `y` pointing up
-//! (spec §8.3: pixel `i` at `x = i % side`, `y = i / side`, origin bottom-left). Clicking a
+//! (docs/model.md §8.3: pixel `i` at `x = i % side`, `y = i / side`, origin bottom-left). Clicking a
 //! thumbnail queues [`Command::Present`]; the simulation itself picks the random subset when
 //! the cue fraction is below 1.
 
@@ -532,7 +532,7 @@ mod tests {
 
     #[test]
     fn images_put_y_up() {
-        // (0,0) bottom-left, (63,0) bottom-right, (0,63) top-left (spec §8.3).
+        // (0,0) bottom-left, (63,0) bottom-right, (0,63) top-left (docs/model.md §8.3).
         let p = Pattern::from_indices("t", vec![0, 63, 64 * 63]);
         let img = pattern_image(&p, 64);
         assert_eq!(img.size, [64, 64]);

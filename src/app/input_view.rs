@@ -3,7 +3,7 @@
 //! Each input unit's count decays with τ = 1 s of model time (as in the authors' movies) and
 //! grows by the unit's spikes in every frame. The image is one texture, rebuilt only when a frame
 //! arrives; the stimulus outline is a second texture, rebuilt only when the stimulus changes.
-//! Display convention (model-spec §8.3): unit i at x = i mod side, y = i div side, y pointing up.
+//! Display convention (docs/model.md §8.3): unit i at x = i mod side, y = i div side, y pointing up.
 
 use std::sync::Arc;
 
@@ -299,6 +299,7 @@ mod tests {
         assert_eq!(at(3 * s - 1, row_mid), OUTLINE_COLOR);
         // Nothing outside the pattern; out-of-range pixels are ignored.
         assert_eq!(at(0, 0), Color32::TRANSPARENT);
+        // Out-of-range pixels must not panic; the image itself is not checked here.
         let _ = outline_image(&[999], 4);
     }
 

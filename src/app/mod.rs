@@ -233,6 +233,7 @@ impl Drop for EngramApp {
             );
         }
         if let Some(sim) = self.sim.take() {
+            // The window is closing: a panic of the simulation thread was shown already.
             let _ = sim.shutdown();
         }
     }

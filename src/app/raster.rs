@@ -275,7 +275,7 @@ impl RasterState {
             row_of_e: (0..n_e).map(|n| (n / per_row) as u32).collect(),
             view_key: Default::default(),
             groups: Vec::new(),
-            recent_e: Default::default(),
+            recent_e: std::collections::VecDeque::default(),
             last_t_s: None,
             dirty: true,
             texture: None,
@@ -425,6 +425,7 @@ fn put_label(ui: &mut egui::Ui, anchor: Align2, at: egui::Pos2, text: egui::Rich
     ui.put(rect, egui::Label::new(text.font(font.clone())).selectable(false).wrap_mode(egui::TextWrapMode::Extend));
 }
 
+#[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
 pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     let st = &mut state.raster;
     let assemblies = state.status.as_ref().map(|s| s.assemblies.clone()).unwrap_or_default();
@@ -501,7 +502,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
                 Stroke::new(1.0, Color32::from_white_alpha(110)),
             );
         }
-        let yc = ((y0 + y1) / 2.0).clamp(img.top() + small.size / 2.0, e_bottom - small.size / 2.0);
+        let yc = f32::midpoint(y0, y1).clamp(img.top() + small.size / 2.0, e_bottom - small.size / 2.0);
         if yc - small.size / 2.0 >= label_bottom {
             let colour = match assemblies.iter().position(|a| a.name == group.name) {
                 // Coloured as the assembly's line in the rates plot.
@@ -521,7 +522,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     put_label(
         ui,
         Align2::LEFT_CENTER,
-        pos2(body.left(), (img.top() + e_bottom) / 2.0),
+        pos2(body.left(), f32::midpoint(img.top(), e_bottom)),
         egui::RichText::new("E").strong(),
         &normal,
     );
@@ -529,7 +530,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
         put_label(
             ui,
             Align2::LEFT_CENTER,
-            pos2(body.left(), (e_bottom + img.bottom()) / 2.0),
+            pos2(body.left(), f32::midpoint(e_bottom, img.bottom())),
             egui::RichText::new("I").strong(),
             &normal,
         );

@@ -187,6 +187,7 @@ fn add_series(
     }
 }
 
+#[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
 pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     let top = ui.cursor().top();
     let st = &mut state.rates;
@@ -308,7 +309,8 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     // The stimulus track above the plot: a bar per span, named where the name fits.
     let painter = ui.painter_at(Rect::from_x_y_ranges(frame.x_range(), track.y_range()));
     let x_of = |t: f64| plot_resp.transform.position_from_point_x(t);
-    let mids: Vec<f32> = spans.iter().map(|s| (x_of(s.onset_s.max(x0)) + x_of(s.offset_s.min(x1))) / 2.0).collect();
+    let mids: Vec<f32> =
+        spans.iter().map(|s| f32::midpoint(x_of(s.onset_s.max(x0)), x_of(s.offset_s.min(x1)))).collect();
     // The whole name, else its first three letters ("cir", "cro"), else its initial.
     let candidates = |name: &str| [name.to_owned(), name.chars().take(3).collect(), name.chars().take(1).collect()];
     let galleys: Vec<Vec<Arc<egui::Galley>>> = spans

@@ -228,7 +228,7 @@ fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {
     let k = row * v.bins + col;
     let (rr, cr) = (v.block_range(row), v.block_range(col));
     let name = |range: &std::ops::Range<usize>| {
-        let g = v.group_at((range.start + range.end) / 2);
+        let g = v.group_at(usize::midpoint(range.start, range.end));
         v.groups.get(g).cloned().unwrap_or_default()
     };
     format!(
@@ -408,7 +408,7 @@ fn receptive_fields(ui: &mut egui::Ui, v: &WeightView, tex: &Textures, rf_max: f
     let tile = by_width.min(by_height).floor().clamp(36.0, 72.0);
     ui.horizontal_wrapped(|ui| {
         for (k, t) in tex.rfs.iter().enumerate() {
-            let name = v.groups.get(k).map(String::as_str).unwrap_or("?");
+            let name = v.groups.get(k).map_or("?", String::as_str);
             ui.allocate_ui_with_layout(vec2(tile, tile + 16.0), Layout::top_down(Align::Center), |ui| {
                 ui.image((t.id(), Vec2::splat(tile)))
                     .on_hover_text(format!("{name}: mean Input->E weight per input pixel onto its members"));
@@ -442,7 +442,7 @@ fn fit(ui: &egui::Ui, text: &str, font: &FontId, max_w: f32) -> String {
             return s;
         }
     }
-    chars.first().map(|c| c.to_string()).unwrap_or_default()
+    chars.first().map(std::string::ToString::to_string).unwrap_or_default()
 }
 
 /// The block means as a `bins × bins` image, row = presynaptic block (top to bottom).

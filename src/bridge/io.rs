@@ -40,8 +40,9 @@ pub(super) enum IoDone {
 }
 
 /// The I/O thread's loop: one job at a time until the job channel closes.
+#[expect(clippy::needless_pass_by_value, reason = "the thread owns its ends of the channels")]
 pub(super) fn serve(jobs: Receiver<IoJob>, done: Sender<Inbox>) {
-    for job in jobs {
+    for job in &jobs {
         let result = run(job);
         if done.send(Inbox::Io(result)).is_err() {
             return;

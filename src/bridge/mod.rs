@@ -153,7 +153,7 @@ impl SimHandle {
                 if let Err(e) = started {
                     w.warn(messages::Level::Warning, format!("running on one thread: {e}"));
                 }
-                w.run()
+                w.run();
             })
             .map_err(|e| Error::Invalid(format!("cannot start the simulation thread: {e}")))?;
         Ok(SimHandle {
@@ -192,7 +192,7 @@ impl SimHandle {
     /// Why the thread failed, if it did: "simulation thread failed: <panic message>".
     pub fn failure(&self) -> Option<String> {
         // A poisoned lock still holds the message (the writer cannot panic while holding it).
-        self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// True while the thread runs.
@@ -218,6 +218,7 @@ impl SimHandle {
 
 impl Drop for SimHandle {
     fn drop(&mut self) {
+        // Dropping cannot report; `shutdown` is the way to see a failed thread.
         let _ = self.stop();
     }
 }
@@ -233,6 +234,7 @@ fn lower_priority(nice: i32) {
             libc::setpriority(libc::PRIO_PROCESS, tid, nice);
         }
     }
+    // Thread priorities are set on Linux only; elsewhere the value goes unused.
     #[cfg(not(target_os = "linux"))]
     let _ = nice;
 }

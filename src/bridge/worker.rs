@@ -125,11 +125,11 @@ impl Worker {
         if let Err(panic) = result {
             let what = panic
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown error".into());
             let text = format!("simulation thread failed: {what}");
-            *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
+            *self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(text.clone());
             self.running = false;
             self.message = Some(Message { level: Level::Error, text });
             // Best effort (the stream may be full); the handle's failure slot has it anyway.

@@ -449,11 +449,11 @@ fn weight_time_figure(path: &Path, csv: &Csv) -> Result<bool> {
             (true, true, _) => e[4] = w,
             (false, false, true) => {
                 e[0] += w;
-                e[1] += 1.0
+                e[1] += 1.0;
             }
             (false, false, false) => {
                 e[2] += w;
-                e[3] += 1.0
+                e[3] += 1.0;
             }
             _ => {}
         }

@@ -16,7 +16,7 @@ fn name_or_none(names: &[String], k: Option<usize>) -> &str {
     k.and_then(|k| names.get(k)).map_or("none", |s| s.as_str())
 }
 
-/// `recall.csv`: one row per cue (spec §14.3). Columns: onset and offset [s], cue, parent
+/// `recall.csv`: one row per cue (docs/model.md §14.3). Columns: onset and offset [s], cue, parent
 /// assembly (or `none`), whether the recall window was observed in full, the rate of each
 /// assembly during the cue, in the recall window and in the pre-cue baseline [Hz], the recalled assembly (or `none`),
 /// the delay-activity duration [s] (empty if not defined) and whether it was censored.
@@ -108,6 +108,7 @@ pub fn weight_structure_rows(out: &mut String, ws: &WeightStructure) {
     for a in 0..g {
         for b in 0..g {
             let m = ws.ee_at(a, b);
+            // Writing to a String cannot fail.
             let _ =
                 writeln!(out, "{:.1},ee,{},{},{:.6},{}", ws.t_s, ws.groups[a], ws.groups[b], m.mean_w, m.n_synapses);
         }
@@ -115,6 +116,7 @@ pub fn weight_structure_rows(out: &mut String, ws: &WeightStructure) {
     for (p, from) in ws.input_from.iter().enumerate() {
         for b in 0..ws.n_assemblies() {
             let m = ws.input_at(p, b);
+            // Writing to a String cannot fail.
             let _ = writeln!(out, "{:.1},input_e,{from},{},{:.6},{}", ws.t_s, ws.groups[b], m.mean_w, m.n_synapses);
         }
     }

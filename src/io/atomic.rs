@@ -47,7 +47,7 @@ pub fn atomic_write(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
 fn write_and_sync(file: File, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let mut out = BufWriter::new(file);
     write(&mut out)?;
-    let file = out.into_inner().map_err(|e| e.into_error())?;
+    let file = out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
     file.sync_all()
 }
 
@@ -56,6 +56,7 @@ fn write_and_sync(file: File, write: impl FnOnce(&mut dyn Write) -> io::Result<(
 #[cfg(unix)]
 fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
+        // Best effort: some file systems cannot sync a directory; the rename itself is done.
         let _ = d.sync_all();
     }
 }
@@ -72,6 +73,7 @@ struct TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.keep {
+            // Cleaning up after a failed save: the error that matters is already returned.
             let _ = fs::remove_file(&self.path);
         }
     }
@@ -88,6 +90,7 @@ pub(crate) mod tests {
         pub(crate) fn new(tag: &str) -> Self {
             let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
             let dir = std::env::temp_dir().join(format!("engram-io-{tag}-{}-{n}", std::process::id()));
+            // A leftover of an earlier run, if any; usually there is none to remove.
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(&dir).unwrap();
             TestDir(dir)
@@ -103,6 +106,7 @@ pub(crate) mod tests {
 
     impl Drop for TestDir {
         fn drop(&mut self) {
+            // Cleanup of a test directory; a failure leaves a stray temp dir, nothing worse.
             let _ = fs::remove_dir_all(&self.0);
         }
     }
@@ -141,6 +145,7 @@ pub(crate) mod tests {
         let path = dir.0.join("out.txt");
         fs::write(&path, "previous").unwrap();
         let result = std::panic::catch_unwind(|| {
+            // The writer panics: there is no result to look at.
             let _ = atomic_write(&path, |w| {
                 w.write_all(b"half")?;
                 panic!("writer bug");
@@ -174,17 +179,14 @@ pub(crate) mod tests {
         use std::process::{Command, Stdio};
         let exe = std::env::current_exe().unwrap();
         let test_args = ["io::atomic::tests::child_process_writer", "--exact", "--nocapture", "--test-threads=1"];
-        let mut cmd = match shell_prefix {
-            Some(prefix) => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(format!("{prefix}; exec \"$0\" \"$@\"")).arg(&exe).args(test_args);
-                c
-            }
-            None => {
-                let mut c = Command::new(&exe);
-                c.args(test_args);
-                c
-            }
+        let mut cmd = if let Some(prefix) = shell_prefix {
+            let mut c = Command::new("sh");
+            c.arg("-c").arg(format!("{prefix}; exec \"$0\" \"$@\"")).arg(&exe).args(test_args);
+            c
+        } else {
+            let mut c = Command::new(&exe);
+            c.args(test_args);
+            c
         };
         cmd.env(CHILD_ENV, arg).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
     }
@@ -200,6 +202,7 @@ pub(crate) mod tests {
         let path = dir.join("out.txt");
         match mode {
             "slow" => {
+                // The parent test kills this process mid-write: the result is never reached.
                 let _ = atomic_write(&path, |w| {
                     w.write_all(&vec![b'n'; 1 << 20])?;
                     w.flush()?;

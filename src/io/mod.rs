@@ -28,6 +28,7 @@ pub(crate) fn read_text(path: &Path, max_bytes: u64) -> Result<String> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        #[expect(clippy::naive_bytecount, reason = "once, on an error path: not worth a crate")]
         let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
         Error::parse(path.display(), line, "expected UTF-8 text")
     })

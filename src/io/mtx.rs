@@ -1,4 +1,4 @@
-//! MatrixMarket weight matrices (spec §9), as Auryn reads and writes them.
+//! MatrixMarket weight matrices (docs/model.md §9), as Auryn reads and writes them.
 //!
 //! `%%MatrixMarket matrix coordinate real general`, `%` comment lines, `rows cols nnz`, then
 //! `i j value` lines with 1-based indices; row = presynaptic, column = postsynaptic. The reader
@@ -68,7 +68,7 @@ pub fn visit_mtx(
 fn stream_file(path: &Path, expected_rows: usize, expected_cols: usize, sink: &mut impl Sink) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     // Only a hint for the reservation (0 for pipes and devices): reading never trusts it.
-    let byte_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let byte_len = file.metadata().map_or(0, |m| m.len());
     let name = path.display().to_string();
     let mut lines = StreamLines { reader: BufReader::new(file), buf: Vec::new(), line_no: 0, path, name: &name };
     parse_lines(&mut lines, byte_len, &name, expected_rows, expected_cols, sink)
@@ -117,7 +117,7 @@ pub fn write_mtx<W: Write>(
     if written != nnz {
         return Err(invalid(format!("iterator announced {nnz} entries but gave {written}")));
     }
-    out.into_inner().map_err(|e| e.into_error())?.flush()
+    out.into_inner().map_err(std::io::IntoInnerError::into_error)?.flush()
 }
 
 /// [`write_mtx`] to a file, atomically: a failed save leaves the previous file intact.
@@ -132,7 +132,7 @@ pub fn save_mtx(
 }
 
 /// Where the consolidation weights (w̃) of a matrix file go: `2` appended to the file stem,
-/// `weights_ee.mtx` → `weights_ee2.mtx`. Auryn's "suffix 2" (spec §9) is placed before the
+/// `weights_ee.mtx` → `weights_ee2.mtx`. Auryn's "suffix 2" (docs/model.md §9) is placed before the
 /// extension so the companion is still recognisably a `.mtx` file. A path without a file name
 /// (`..`) just gets `2` appended.
 pub fn companion_path(path: &Path) -> PathBuf {
@@ -201,7 +201,7 @@ fn parse_lines(
         if line.is_empty() || line.starts_with('%') {
             continue;
         }
-        let mut t = line.split_whitespace().map(|s| s.parse::<u64>());
+        let mut t = line.split_whitespace().map(str::parse::<u64>);
         match (t.next(), t.next(), t.next(), t.next()) {
             (Some(Ok(r)), Some(Ok(c)), Some(Ok(n)), None) => break (r, c, n, line_no),
             _ => {

@@ -1,4 +1,4 @@
-//! Auryn `.pat` pattern files (spec §9): stimulus patterns and assembly lists.
+//! Auryn `.pat` pattern files (docs/model.md §9): stimulus patterns and assembly lists.
 //!
 //! One entry per line, `index [value]` (0-based unit index, optional value, default 1.0); lines
 //! starting with `#` are comments; a blank line ends a pattern (several are fine).

@@ -31,7 +31,7 @@ pub fn builtin_names() -> Vec<&'static str> {
 /// Parses and validates preset text. `file` names the source in error messages.
 pub fn parse_preset(text: &str, file: &str) -> Result<Params> {
     let params: Params = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count()).unwrap_or(0);
+        let line = e.span().map_or(0, |s| 1 + text[..s.start.min(text.len())].matches('\n').count());
         // toml's message spans several lines with a source excerpt; keep its first line, cut
         // short: it quotes keys and values of the input, which can be arbitrarily long.
         let msg = e.message().lines().next().unwrap_or("invalid TOML");
@@ -62,7 +62,8 @@ pub fn load_preset(name_or_path: &str) -> Result<Params> {
         return parse_preset(text, &format!("preset `{name_or_path}`"));
     }
     let path = Path::new(name_or_path);
-    if name_or_path.ends_with(".toml") || name_or_path.contains(std::path::MAIN_SEPARATOR) || path.is_file() {
+    let toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    if toml || name_or_path.contains(std::path::MAIN_SEPARATOR) || path.is_file() {
         let text = super::read_text(path, MAX_PRESET_BYTES)?;
         return parse_preset(&text, &path.display().to_string());
     }

@@ -33,7 +33,7 @@ impl<W: Write> RasWriter<W> {
 
     /// Flushes the buffer and returns the underlying writer.
     pub fn finish(self) -> io::Result<W> {
-        self.out.into_inner().map_err(|e| e.into_error())
+        self.out.into_inner().map_err(std::io::IntoInnerError::into_error)
     }
 }
 

@@ -1,4 +1,4 @@
-//! Ablations (the paper's controls, model-spec §14.1): switching single plasticity mechanisms
+//! Ablations (the paper's controls, docs/model.md §14.1): switching single plasticity mechanisms
 //! off by name, through the existing [`Mechanisms`] flags (the network's derived constants
 //! read them: heterosynaptic off sets β to 0, transmitter off sets δ to 0, and so on).
 

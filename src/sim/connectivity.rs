@@ -1,4 +1,4 @@
-//! Sparse projections in CSR form (spec §7) and the random/receptive-field builders.
+//! Sparse projections in CSR form (docs/model.md §7) and the random/receptive-field builders.
 //!
 //! Synapses are stored by presynaptic neuron (row pointers, `u16` targets, parallel weights).
 //! ProjectionId projections also keep a transposed index: for each postsynaptic neuron the *indices*
@@ -294,7 +294,7 @@ impl Projection {
         Self::from_sorted_pairs(n_pre, n_post, &pairs, w0)
     }
 
-    /// Input→E disc receptive fields (spec §7.2): for each postsynaptic neuron a centre drawn
+    /// Input→E disc receptive fields (docs/model.md §7.2): for each postsynaptic neuron a centre drawn
     /// uniformly from the integers 0..=side (clipped discs) or 0..side (`wrap`: discs wrap around
     /// the grid), connected to every pixel within Euclidean distance ≤ `radius`.
     pub fn receptive_fields(side: usize, n_post: usize, radius: f64, wrap: bool, w0: f32, rng: &mut Stream) -> Self {
@@ -502,7 +502,7 @@ mod tests {
         assert!(deg.iter().all(|&d| d as usize <= full));
         assert_eq!(*deg.iter().max().unwrap() as usize, full);
         // Expected in-degree with centres uniform on {0..64}²: the mean over centres of the
-        // clipped disc area, computed here by direct enumeration (spec §7.2: ≈ 174).
+        // clipped disc area, computed here by direct enumeration (docs/model.md §7.2: ≈ 174).
         let mut total = 0usize;
         for cy in 0..=64i32 {
             for cx in 0..=64i32 {

@@ -1,4 +1,4 @@
-//! The Poisson input layer and its stimulus schedule (spec §8).
+//! The Poisson input layer and its stimulus schedule (docs/model.md §8).
 //!
 //! Every unit fires at the background rate; while a stimulus is on, its pixels fire at
 //! background + stimulus rate. Spikes are per-step Bernoulli draws with p = rate·dt, generated
@@ -244,7 +244,7 @@ impl Input {
         self.rebuild_classes();
     }
 
-    /// Starts a phase at step `now`: the stimulus timer restarts (spec §8.2), the first onset
+    /// Starts a phase at step `now`: the stimulus timer restarts (docs/model.md §8.2), the first onset
     /// comes after `first_onset_s`, and the stimulus rate becomes the phase's.
     pub fn start_phase(&mut self, phase: &Phase, patterns: Vec<Pattern>, now: u64) {
         self.phase = Some(phase.clone());
@@ -292,7 +292,7 @@ impl Input {
         self.stimulated.generate(&mut self.spike_rng, &mut self.spikes);
     }
 
-    /// Handles a due on/off transition at the end of step `now` (spec §11: after the spikes of
+    /// Handles a due on/off transition at the end of step `now` (docs/model.md §11: after the spikes of
     /// the step are generated). Returns true if the stimulus changed.
     pub fn advance_schedule(&mut self, now: u64) -> bool {
         let next = now + 1;

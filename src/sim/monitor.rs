@@ -31,7 +31,7 @@ impl SpikeHash {
 
     pub fn observe(&mut self, net: &Network) {
         for (pop, spikes) in [(0u64, &net.e().spikes), (1, &net.i().spikes)] {
-            for &k in spikes.iter() {
+            for &k in spikes {
                 self.mix(net.t() << 2 | pop);
                 self.mix(k as u64);
             }
@@ -157,7 +157,7 @@ pub fn mean_rates_since(bins: &[RateBin], from_s: f64) -> (f64, f64) {
     (bins.iter().map(|b| b.e_hz).sum::<f64>() / n, bins.iter().map(|b| b.i_hz).sum::<f64>() / n)
 }
 
-/// Live assembly detection (spec §10.1): for every shape, each E neuron's mean rate in the first
+/// Live assembly detection (docs/model.md §10.1): for every shape, each E neuron's mean rate in the first
 /// 0.5 s of the shape's presentations that last at least 0.5 s, over a sliding window of the
 /// shape's most recent presentations; the assembly is the neurons above 10 Hz. Neurons may
 /// belong to several assemblies. The original computes this once, over a late window of
@@ -188,10 +188,10 @@ impl AssemblyTracker {
         }
     }
 
-    /// The spec's settings for the four built-in shapes: 0.5 s probe, 10 Hz threshold, and a
+    /// The settings of docs/model.md §10.1 for the four built-in shapes: 0.5 s probe, 10 Hz threshold, and a
     /// window of the last 20 presentations of each shape.
     pub fn for_shapes() -> Self {
-        Self::new(super::shapes::SHAPE_NAMES.iter().map(|s| s.to_string()).collect(), 20, 0.5, 10.0)
+        Self::new(super::shapes::SHAPE_NAMES.iter().map(std::string::ToString::to_string).collect(), 20, 0.5, 10.0)
     }
 
     pub fn observe(&mut self, net: &Network) {
@@ -225,7 +225,7 @@ impl AssemblyTracker {
 
     /// Number of complete probes currently held for each pattern.
     pub fn presentations(&self) -> Vec<usize> {
-        self.history.iter().map(|h| h.len()).collect()
+        self.history.iter().map(std::collections::VecDeque::len).collect()
     }
 
     /// True once every tracked pattern has at least one complete probe.
@@ -284,14 +284,14 @@ mod tests {
         let fire_a = |k: u64| {
             let mut v = vec![];
             if k.is_multiple_of(400) {
-                v.push(0)
+                v.push(0);
             }
             if k.is_multiple_of(2000) {
-                v.push(1)
+                v.push(1);
             }
             // Neuron 3 fires at 100 Hz but only after the 0.5 s probe.
             if k >= 5000 && k.is_multiple_of(100) {
-                v.push(3)
+                v.push(3);
             }
             v
         };

@@ -1,5 +1,5 @@
 //! Conductance-based LIF populations with a dynamic threshold and spike-triggered adaptation
-//! (spec §2), stored as struct-of-arrays.
+//! (docs/model.md §2), stored as struct-of-arrays.
 
 use super::params::NeuronDerived;
 use super::simd::avx2_dispatch;
@@ -43,7 +43,7 @@ macro_rules! neuron_variables {
 }
 
 impl Neurons {
-    /// `n` neurons at rest (spec §2.1: V = E_L, conductances 0, θ = 0).
+    /// `n` neurons at rest (docs/model.md §2.1: V = E_L, conductances 0, θ = 0).
     pub fn new(n: usize, e_leak: f32) -> Self {
         Neurons {
             v: vec![e_leak; n],
@@ -110,7 +110,7 @@ pub struct NeuronSlices<'a> {
 }
 
 avx2_dispatch!(
-    /// One step of dt, in the order of spec §2.1 (used for E and, unified, for I — spec §2.2
+    /// One step of dt, in the order of docs/model.md §2.1 (used for E and, unified, for I — docs/model.md §2.2
     /// allows it; the orders differ by O(dt/τ)):
     /// 1. decay AMPA, GABA and adaptation conductances;
     /// 2. NMDA filter `g_N ← (g_N + m·g_A)(1 − m)` with the *updated* g_A (Auryn's two Euler adds);
@@ -133,6 +133,10 @@ avx2_dispatch!(
 const TILE: usize = 256;
 
 #[inline(always)]
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the slices are this call's; the AVX2 dispatch passes them on by value"
+)]
 fn evolve_body(s: NeuronSlices<'_>, offset: u32, d: &NeuronDerived, spikes: &mut Vec<u32>) {
     let n = s.v.len();
     let (v, ga, gn, gg) = (&mut s.v[..n], &mut s.g_ampa[..n], &mut s.g_nmda[..n], &mut s.g_gaba[..n]);

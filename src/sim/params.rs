@@ -1,4 +1,4 @@
-//! Every parameter of the model (spec §13) in one serialisable struct, with validation, plus the
+//! Every parameter of the model (docs/model.md §13) in one serialisable struct, with validation, plus the
 //! per-step constants derived from it.
 //!
 //! Field names carry their unit (`_ms`, `_s`, `_hz`, `_mv`); conductances and weights are in units
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Simulation time step [ms] (spec §1; fixed, not a parameter: every delay and schedule is in
+/// Simulation time step [ms] (docs/model.md §1; fixed, not a parameter: every delay and schedule is in
 /// whole steps of it).
 pub const DT_MS: f64 = 0.1;
 /// Steps per second of model time.
@@ -18,7 +18,7 @@ pub const STEPS_PER_SECOND: u64 = 10_000;
 /// synapse index within u32.
 pub const MAX_SYNAPSES_PER_PROJECTION: f64 = 1e8;
 
-/// The excitatory plasticity rule (spec §5).
+/// The excitatory plasticity rule (docs/model.md §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rule {
     /// Triplet LTP, pair LTD, transmitter-induced and heterosynaptic terms ("Figure 3").
@@ -60,7 +60,7 @@ pub struct Params {
     pub protocol: Protocol,
 }
 
-/// Sizes, connectivity and initial/static weights (spec §1, §7).
+/// Sizes, connectivity and initial/static weights (docs/model.md §1, §7).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkParams {
@@ -75,7 +75,7 @@ pub struct NetworkParams {
     /// Radius of the disc receptive fields of Input→E [pixels].
     pub rf_radius: f64,
     /// Receptive-field centres: `false` draws centres from 0..=side and clips discs at the
-    /// border (the reconstruction of spec §7.2); `true` draws from 0..side and wraps around.
+    /// border (the reconstruction of docs/model.md §7.2); `true` draws from 0..side and wraps around.
     pub rf_wrap: bool,
     /// Input weight scale ξ: initial Input→E weight [g_L].
     pub xi: f64,
@@ -91,7 +91,7 @@ pub struct NetworkParams {
     pub delay_steps: usize,
 }
 
-/// A conductance-based LIF population (spec §2). Inhibitory neurons use the same fields with
+/// A conductance-based LIF population (docs/model.md §2). Inhibitory neurons use the same fields with
 /// the adaptation jumps at zero.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +118,7 @@ pub struct NeuronParams {
     pub tau_nmda_ms: f64,
     /// GABA decay time constant [ms].
     pub tau_gaba_ms: f64,
-    /// AMPA/NMDA *ratio* r: a_A = r/(1+r), a_N = 1/(1+r) (spec §2.1, §15.5).
+    /// AMPA/NMDA *ratio* r: a_A = r/(1+r), a_N = 1/(1+r) (docs/model.md §2.1, §15.5).
     pub ampa_nmda_ratio: f64,
     /// Fast adaptation conductance jump per spike [g_L].
     pub adapt1_jump: f64,
@@ -134,7 +134,7 @@ pub struct NeuronParams {
     pub v_max_mv: f64,
 }
 
-/// Tsodyks–Markram short-term plasticity of Input→E, E→E and E→I (spec §4).
+/// Tsodyks–Markram short-term plasticity of Input→E, E→E and E→I (docs/model.md §4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StpParams {
@@ -146,7 +146,7 @@ pub struct StpParams {
     pub tau_f_s: f64,
 }
 
-/// The excitatory rule on E→E and Input→E, and consolidation (spec §5).
+/// The excitatory rule on E→E and Input→E, and consolidation (docs/model.md §5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlasticityParams {
@@ -154,7 +154,7 @@ pub struct PlasticityParams {
     /// Learning rate η: triplet-LTP amplitude A and pair-LTD amplitude B.
     pub eta: f64,
     /// Transmitter-induced potentiation per presynaptic spike δ [g_L]. Independent of η
-    /// here (spec §5.5, §15.9: the original CLI scaled it with η²).
+    /// here (docs/model.md §5.5, §15.9: the original CLI scaled it with η²).
     pub delta: f64,
     /// Heterosynaptic strength β.
     pub beta: f64,
@@ -174,7 +174,7 @@ pub struct PlasticityParams {
     pub w_a: f64,
     /// High fixed point of the bistable cubic w_P [g_L]; the threshold is (w_a + w_P)/2.
     pub w_p: f64,
-    /// Magnitude of the cubic term at w̃ = w_P/4; sets P (spec §5.4: 0.1 → P ≈ 17.067).
+    /// Magnitude of the cubic term at w̃ = w_P/4; sets P (docs/model.md §5.4: 0.1 → P ≈ 17.067).
     pub cubic_norm: f64,
     /// P11 sliding-threshold target rate κ [Hz].
     pub kappa_hz: f64,
@@ -184,7 +184,7 @@ pub struct PlasticityParams {
     pub nu_bar_init_hz: f64,
 }
 
-/// Globally modulated inhibitory plasticity on I→E (spec §6).
+/// Globally modulated inhibitory plasticity on I→E (docs/model.md §6).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InhibitoryParams {
@@ -202,7 +202,7 @@ pub struct InhibitoryParams {
     pub w_max: f64,
 }
 
-/// Poisson input layer (spec §8.1).
+/// Poisson input layer (docs/model.md §8.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputParams {
@@ -210,9 +210,10 @@ pub struct InputParams {
     pub background_hz: f64,
 }
 
-/// Switches for each mechanism, for ablations and teaching (spec §14.1 controls).
+/// Switches for each mechanism, for ablations and teaching (docs/model.md §14.1 controls).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[expect(clippy::struct_excessive_bools, reason = "one switch per plasticity mechanism, as in presets")]
 pub struct Mechanisms {
     /// Master switch: all weight changes and consolidation.
     pub plasticity: bool,
@@ -231,7 +232,7 @@ pub struct Mechanisms {
     pub stp: bool,
 }
 
-/// One phase of the protocol (spec §10): a stimulus schedule on the continuing network.
+/// One phase of the protocol (docs/model.md §10): a stimulus schedule on the continuing network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
@@ -335,6 +336,7 @@ fn short(v: f64) -> String {
 impl Params {
     /// Checks every field; the first problem is returned naming its dotted path
     /// (e.g. `plasticity.beta`).
+    #[expect(clippy::too_many_lines, reason = "one check per field, in preset order")]
     pub fn validate(&self) -> Result<()> {
         let n = &self.network;
         let c = Check { section: "network" };
@@ -516,7 +518,7 @@ impl NeuronDerived {
 
 impl PlasticityParams {
     /// Strength P of the consolidation cubic, normalised so that |cubic| = `cubic_norm` at
-    /// w̃ = w_P/4 (spec §5.4).
+    /// w̃ = w_P/4 (docs/model.md §5.4).
     pub fn cubic_p(&self) -> f64 {
         let (wa, wp) = (self.w_a, self.w_p);
         let wb = 0.5 * (wa + wp);

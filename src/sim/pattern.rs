@@ -2,7 +2,7 @@
 
 /// A named set of units (input pixels for a stimulus, E neurons for an assembly).
 ///
-/// Pixel index convention (spec §1, §8.3): pixel `i` sits at `x = i % 64`, `y = i / 64`, with
+/// Pixel index convention (docs/model.md §1, §8.3): pixel `i` sits at `x = i % 64`, `y = i / 64`, with
 /// `y` pointing *up* (origin bottom-left) when displayed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pattern {

@@ -1,9 +1,9 @@
-//! Synaptic plasticity as small pure functions (spec §4–§6), called per synapse by the step and
+//! Synaptic plasticity as small pure functions (docs/model.md §4–§6), called per synapse by the step and
 //! directly by the unit tests.
 
 use super::decay::DecayTable;
 
-/// Tsodyks–Markram short-term plasticity state, one (x, u) per presynaptic neuron (spec §4),
+/// Tsodyks–Markram short-term plasticity state, one (x, u) per presynaptic neuron (docs/model.md §4),
 /// kept event-driven. Between spikes x relaxes to 1 and u to U by forward Euler, as in the
 /// original: per step 1 − x ← (1 − x)(1 − dt/τ_d) and u − U ← (u − U)(1 − dt/τ_f), so after n
 /// steps 1 − x = (1 − x₀)(1 − dt/τ_d)ⁿ — a closed form, applied when the neuron next spikes
@@ -98,14 +98,14 @@ impl Stp {
 
 /// Excitatory rule at a presynaptic spike arrival (docs/model.md §5.2): `w ← max(0, w − ltd + δ)`,
 /// where `ltd` is the LTD amplitude of [`ltd`] for the postsynaptic neuron.
-#[inline(always)]
+#[inline]
 pub fn exc_pre(w: f32, ltd: f32, delta: f32) -> f32 {
     (w - ltd + delta).max(0.0)
 }
 
 /// LTD amplitude of the excitatory rule (docs/model.md §5.2) from `b_y` = B·y_i: B·y_i for P10
 /// (`nu_ratio` = None), B·y_i·(ν̄_i/κ)² for P11 with `nu_ratio` = ν̄_i/κ.
-#[inline(always)]
+#[inline]
 pub fn ltd(b_y: f32, nu_ratio: Option<f32>) -> f32 {
     match nu_ratio {
         None => b_y,
@@ -116,7 +116,7 @@ pub fn ltd(b_y: f32, nu_ratio: Option<f32>) -> f32 {
 /// The factors of the postsynaptic update of a spiking neuron (docs/model.md §5.3), from its
 /// traces y_i and z_i just before the spike: LTP A·z_i (multiplied by x_j per synapse) and
 /// the heterosynaptic β·y_i³.
-#[inline(always)]
+#[inline]
 pub fn post_factors(a: f32, beta: f32, y: f32, z: f32) -> (f32, f32) {
     (a * z, beta * y * y * y)
 }
@@ -124,12 +124,12 @@ pub fn post_factors(a: f32, beta: f32, y: f32, z: f32) -> (f32, f32) {
 /// Excitatory rule at a postsynaptic spike (docs/model.md §5.3):
 /// `w ← clip(w + A·z_i·x_j − β·y_i³·(w − w̃), 0, w_max)`, with `ltp` = A·z_i·x_j and
 /// `het` = β·y_i³ from [`post_factors`].
-#[inline(always)]
+#[inline]
 pub fn exc_post(w: f32, w_tilde: f32, ltp: f32, het: f32, w_max: f32) -> f32 {
     (w + ltp - het * (w - w_tilde)).clamp(0.0, w_max)
 }
 
-/// Constants of the consolidation step (spec §5.4).
+/// Constants of the consolidation step (docs/model.md §5.4).
 #[derive(Clone, Copy, Debug)]
 pub struct Consolidation {
     /// Euler factor Δt/τ_cons (10⁻³ for 1.2 s / 1200 s).
@@ -160,7 +160,7 @@ impl Consolidation {
     }
 }
 
-/// Modulation G = η_I (H/(γ N_E) − 1) of the inhibitory rule (spec §6); H estimates N_E × the
+/// Modulation G = η_I (H/(γ N_E) − 1) of the inhibitory rule (docs/model.md §6); H estimates N_E × the
 /// E population rate [Hz].
 #[inline]
 pub fn inh_modulation(eta_i: f64, h: f64, target_hz: f64, n_e: usize) -> f64 {
@@ -174,7 +174,7 @@ pub fn inh_pre(w: f32, g: f32, y_post: f32, zeta: f32) -> f32 {
 }
 
 /// Inhibitory rule at a postsynaptic E spike: `w ← min(w_max, w + G·x_k)`, also floored at 0:
-/// weights are non-negative (spec §3) and G < 0 when E fires below target.
+/// weights are non-negative (docs/model.md §3) and G < 0 when E fires below target.
 #[inline]
 pub fn inh_post(w: f32, g: f32, x_pre: f32, w_max: f32) -> f32 {
     (w + g * x_pre).clamp(0.0, w_max)
@@ -347,7 +347,7 @@ mod tests {
     }
 
     #[test]
-    fn stp_mean_efficacy_matches_spec_table() {
+    fn stp_mean_efficacy_matches_the_model_table() {
         // Spec §4 table (derived for Poisson trains, this convention).
         let rates = [1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 45.0];
         let tab =

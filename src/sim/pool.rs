@@ -1,5 +1,5 @@
-//! The model's compute pool: the one place in `src/sim` with threads of its own (ARCHITECTURE
-//! §1 allows "a compute pool"). [`Pool::run`] runs one closure on every thread of the pool at
+//! The model's compute pool: the one place in `src/sim` with threads of its own (see
+//! docs/architecture.md §1). [`Pool::run`] runs one closure on every thread of the pool at
 //! once; the closure synchronises its phases with a [`SpinBarrier`] and writes shared arrays
 //! through [`Disjoint`] pointers at indices no other thread touches in the same phase.
 //!
@@ -16,7 +16,7 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct Pool {
     threads: usize,
-    pool: Option<rayon::ThreadPool>,
+    workers: Option<rayon::ThreadPool>,
     /// Serialises runs: two broadcasts in flight at once (e.g. from clones of a network that
     /// share this pool) could pair thread 0 of one with thread 1 of the other at a barrier.
     busy: Mutex<()>,
@@ -26,7 +26,7 @@ impl Pool {
     /// A pool of `threads` ≥ 1 threads. Fails only if the OS refuses to start threads.
     pub fn new(threads: usize) -> Result<Self, String> {
         let threads = threads.max(1);
-        let pool = if threads == 1 {
+        let workers = if threads == 1 {
             None
         } else {
             Some(
@@ -37,7 +37,7 @@ impl Pool {
                     .map_err(|e| format!("cannot start {threads} compute threads: {e}"))?,
             )
         };
-        Ok(Pool { threads, pool, busy: Mutex::new(()) })
+        Ok(Pool { threads, workers, busy: Mutex::new(()) })
     }
 
     pub fn threads(&self) -> usize {
@@ -49,8 +49,8 @@ impl Pool {
     /// stop at their next wait instead of spinning for ever, and the panic is re-raised here.
     pub fn run(&self, work: impl Fn(usize, &SpinBarrier) + Sync) {
         let barrier = SpinBarrier::new(self.threads);
-        let _one_at_a_time = self.busy.lock().unwrap_or_else(|e| e.into_inner());
-        match &self.pool {
+        let _one_at_a_time = self.busy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &self.workers {
             None => work(0, &barrier),
             Some(pool) => {
                 let results = pool.broadcast(|ctx| {
@@ -115,7 +115,7 @@ impl SpinBarrier {
             // we see it registered (and it is already waiting, since it holds the lock until then).
             self.generation.store(generation.wrapping_add(1), Ordering::SeqCst);
             if self.sleepers.load(Ordering::SeqCst) > 0 {
-                let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+                let _g = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 self.wake.notify_all();
             }
             return;
@@ -132,7 +132,7 @@ impl SpinBarrier {
                 std::thread::yield_now();
             }
         }
-        let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.sleepers.fetch_add(1, Ordering::SeqCst);
         while self.generation.load(Ordering::SeqCst) == generation {
             if self.poisoned.load(Ordering::Relaxed) {
@@ -141,7 +141,11 @@ impl SpinBarrier {
                 std::panic::panic_any(Poisoned);
             }
             // The timeout only bounds how late a poisoning is noticed.
-            g = self.wake.wait_timeout(g, Duration::from_millis(5)).unwrap_or_else(|e| e.into_inner()).0;
+            g = self
+                .wake
+                .wait_timeout(g, Duration::from_millis(5))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
         }
         self.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
@@ -176,6 +180,7 @@ impl<T> Copy for Disjoint<T> {}
 
 // SAFETY: a `Disjoint` is only a pointer; the methods' contracts make each access exclusive.
 unsafe impl<T: Send> Send for Disjoint<T> {}
+// SAFETY: as for `Send`: shared use is sound because every access is exclusive by contract.
 unsafe impl<T: Send> Sync for Disjoint<T> {}
 
 impl<T> Disjoint<T> {
@@ -245,6 +250,7 @@ impl<T> Disjoint<T> {
                 _mm_prefetch::<_MM_HINT_T0>(self.ptr.add(i) as *const i8);
             }
         }
+        // Prefetching is a hint only available on x86-64; elsewhere the index goes unused.
         #[cfg(not(target_arch = "x86_64"))]
         let _ = i;
     }
@@ -298,6 +304,7 @@ mod tests {
                 barrier.wait();
                 // SAFETY: nobody writes cells in this phase; thread k writes only sums[k].
                 let total: u64 = unsafe { c.all() }.iter().sum();
+                // SAFETY: as above.
                 unsafe { *s.at(k) += total };
                 barrier.wait();
             }
@@ -311,18 +318,17 @@ mod tests {
         let pool = Pool::new(2).unwrap();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool.run(|k, barrier| {
-                if k == 1 {
-                    panic!("boom in thread 1");
-                }
+                assert!(k != 1, "boom in thread 1");
                 barrier.wait();
                 barrier.wait();
-            })
+            });
         }));
         let e = r.expect_err("the panic must propagate");
         assert_eq!(e.downcast_ref::<&str>().copied(), Some("boom in thread 1"));
         // The pool still works afterwards.
         let mut v = vec![0u8; 2];
         let d = Disjoint::new(&mut v);
+        // SAFETY: thread k writes only element k.
         pool.run(|k, _| unsafe { *d.at(k) = 1 });
         assert_eq!(v, vec![1, 1]);
     }

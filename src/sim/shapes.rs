@@ -1,10 +1,10 @@
 //! The stimulus set: four outline shapes and twenty cues, drawn procedurally on the input grid.
 //!
-//! Stand-ins for the publication's `shapes.pat` / `shapes_cues.pat` (spec §8.3): same kinds of
+//! Stand-ins for the publication's `shapes.pat` / `shapes_cues.pat` (docs/model.md §8.3): same kinds of
 //! images, similar size, placement and mutual overlap, so the network faces the same task
 //! (overlapping inputs must still form distinct assemblies), without shipping the original pixels.
 //! All shapes are centred on the grid and drawn as thick outlines: a pixel is on when its centre
-//! lies within a half-thickness of the ideal curve. Coordinates follow spec §8.3: pixel
+//! lies within a half-thickness of the ideal curve. Coordinates follow docs/model.md §8.3: pixel
 //! `i = 64 * y + x`, `y` pointing up.
 
 use crate::sim::Pattern;
@@ -176,7 +176,7 @@ pub fn parent_shape(cue_name: &str) -> Option<usize> {
 }
 
 /// The pattern as 64 lines of 64 characters (`#` on, `.` off), each ending in `\n`; the first
-/// line is `y = 63`, so the picture appears the right way up (spec §8.3).
+/// line is `y = 63`, so the picture appears the right way up (docs/model.md §8.3).
 pub fn ascii(p: &Pattern) -> String {
     let mut on = vec![false; GRID * GRID];
     for &i in &p.indices {
@@ -268,10 +268,10 @@ mod tests {
         for a in 0..4 {
             for b in (a + 1)..4 {
                 let n = overlap(&s[a], &s[b]);
-                assert!(n < s[a].len() && n < s[b].len(), "{} vs {}: subset", a, b);
+                assert!(n < s[a].len() && n < s[b].len(), "{a} vs {b}: subset");
                 let jaccard = n as f64 / (s[a].len() + s[b].len() - n) as f64;
-                assert!(jaccard < 0.8, "{} vs {}: Jaccard {jaccard}", a, b);
-                assert!(n > 0, "{} and {} do not overlap at all", a, b);
+                assert!(jaccard < 0.8, "{a} vs {b}: Jaccard {jaccard}");
+                assert!(n > 0, "{a} and {b} do not overlap at all");
             }
         }
     }
@@ -437,7 +437,7 @@ mod tests {
         assert!(rows[top] >= 3 * rows[bottom], "top {} bottom {}", rows[top], rows[bottom]);
         let mid = (bottom + 8..top - 8).max_by_key(|&y| rows[y]).unwrap();
         assert!(rows[mid] >= 3 * rows[bottom] && rows[mid] < rows[top]);
-        assert!((bottom + top) / 2 - 10 < mid && mid < (bottom + top) / 2 + 10);
+        assert!(usize::midpoint(bottom, top) - 10 < mid && mid < usize::midpoint(bottom, top) + 10);
         // Stem on the left (not mirrored): the bottom row starts at the leftmost column.
         let min_x = f.indices.iter().map(|&i| i % 64).min().unwrap();
         assert!(on(f, min_x, bottom as u32) && on(f, min_x, top as u32));

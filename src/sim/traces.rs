@@ -1,4 +1,4 @@
-//! Synaptic traces (spec §5.1) kept without a pass over all neurons per step.
+//! Synaptic traces (docs/model.md §5.1) kept without a pass over all neurons per step.
 //!
 //! Every trace follows v ← (v + spikes)·f per step, f = e^(−dt/τ). Between spikes that is a
 //! pure scaling, so each trace is stored scaled from a reference step `base`: v_i at the end
@@ -105,7 +105,7 @@ pub struct PostScale {
 /// The postsynaptic traces of the E neurons: y (τ₋) for LTD and the heterosynaptic term, z
 /// (τ_slow) for LTP, and the homeostatic h (τ_hom) with ν̄_i = h_i/τ_hom, all stored scaled
 /// from one reference step (see the module documentation). h is f64 so that its values keep
-/// the precision they had when it was decayed in f64 each step (spec §15.8).
+/// the precision they had when it was decayed in f64 each step (docs/model.md §15.8).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PostTraces {
     pub y: Vec<f32>,
@@ -187,9 +187,15 @@ impl PostTraces {
 
 /// Multiplies scaled post traces by their factors `c` (the folding of a new base).
 fn fold((y, z, h): (&mut [f32], &mut [f32], &mut [f64]), c: PostScale) {
-    y.iter_mut().for_each(|v| *v *= c.y);
-    z.iter_mut().for_each(|v| *v *= c.z);
-    h.iter_mut().for_each(|v| *v *= c.h);
+    for v in y {
+        *v *= c.y;
+    }
+    for v in z {
+        *v *= c.z;
+    }
+    for v in h {
+        *v *= c.h;
+    }
 }
 
 #[cfg(test)]

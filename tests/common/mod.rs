@@ -19,6 +19,7 @@ pub fn small_params(seed: u64) -> Params {
 /// A scratch directory under the target dir, emptied first.
 pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    // Usually there is nothing to remove; create_dir_all below reports real problems.
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

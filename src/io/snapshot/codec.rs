@@ -155,8 +155,8 @@ pub(super) struct Enc {
 }
 
 impl Enc {
-    pub fn section(&mut self, tag: &[u8; 4], body: impl FnOnce(&mut Enc) -> Result<()>) -> Result<()> {
-        self.buf.extend_from_slice(tag);
+    pub fn section(&mut self, tag: [u8; 4], body: impl FnOnce(&mut Enc) -> Result<()>) -> Result<()> {
+        self.buf.extend_from_slice(&tag);
         let at = self.buf.len();
         self.u64(0);
         body(self)?;
@@ -180,23 +180,31 @@ impl Enc {
     pub fn f32s(&mut self, v: &[f32]) {
         self.u64(v.len() as u64);
         self.buf.reserve(v.len() * 4);
-        v.iter().for_each(|x| self.buf.extend_from_slice(&x.to_le_bytes()));
+        for x in v {
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        }
     }
 
     pub fn u64s(&mut self, v: &[u64]) {
         self.u64(v.len() as u64);
-        v.iter().for_each(|x| self.buf.extend_from_slice(&x.to_le_bytes()));
+        for x in v {
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        }
     }
 
     pub fn f64s(&mut self, v: &[f64]) {
         self.u64(v.len() as u64);
-        v.iter().for_each(|x| self.buf.extend_from_slice(&x.to_le_bytes()));
+        for x in v {
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        }
     }
 
     pub fn u32s(&mut self, v: &[u32]) {
         self.u64(v.len() as u64);
         self.buf.reserve(v.len() * 4);
-        v.iter().for_each(|x| self.buf.extend_from_slice(&x.to_le_bytes()));
+        for x in v {
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        }
     }
 
     pub fn str(&mut self, s: &str) {
@@ -225,8 +233,8 @@ impl<'a> Dec<'a> {
         Error::parse(self.file, 0, format!("{msg} (at offset {})", self.pos))
     }
 
-    pub fn section<T>(&mut self, tag: &[u8; 4], body: impl FnOnce(&mut Dec<'a>) -> Result<T>) -> Result<T> {
-        let name = String::from_utf8_lossy(tag).into_owned();
+    pub fn section<T>(&mut self, tag: [u8; 4], body: impl FnOnce(&mut Dec<'a>) -> Result<T>) -> Result<T> {
+        let name = String::from_utf8_lossy(&tag).into_owned();
         let found = self.take(4, &format!("section tag {name}"))?;
         if found != tag {
             let found = String::from_utf8_lossy(found).into_owned();

@@ -18,6 +18,7 @@ use crate::sim::params::Params;
 const NEURON_VARS: [&str; 7] = ["v", "g_ampa", "g_nmda", "g_gaba", "g_a1", "g_a2", "theta"];
 
 /// Decodes the sections after `PARM` of a version 1–4 file.
+#[expect(clippy::too_many_lines, reason = "one frozen format, read section by section")]
 pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<NetworkState> {
     let net = &params.network;
     let (ne, ni, nin) = (net.n_e, net.n_i, params.n_input());
@@ -28,7 +29,7 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
     let mut push = |name: String, a: Array| arrays.push((name, a));
     push("h_global".into(), Array::F64(vec![clock.h_global.unwrap_or(0.0)]));
 
-    d.section(b"NEUR", |d| {
+    d.section(*b"NEUR", |d| {
         for (pop, n) in [("e", ne), ("i", ni)] {
             for var in NEURON_VARS {
                 let name = format!("{pop}.{var}");
@@ -40,7 +41,7 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
         Ok(())
     })?;
 
-    d.section(b"SYNW", |d| {
+    d.section(*b"SYNW", |d| {
         for id in ProjectionId::ALL {
             let max = pop_size(id.pre(), ne, ni, nin) * pop_size(id.post(), ne, ni, nin);
             let name = format!("{}.w", id.stem());
@@ -54,7 +55,7 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
         Ok(())
     })?;
 
-    d.section(b"STPS", |d| {
+    d.section(*b"STPS", |d| {
         let mut xu = Vec::new();
         for (pop, n) in [("e", ne), ("input", nin)] {
             for var in ["x", "u"] {
@@ -69,14 +70,16 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
         } else {
             [Array::U64(vec![t; ne]), Array::U64(vec![t; nin])]
         };
-        xu.into_iter().for_each(|(n, a)| push(n, a));
+        for (n, a) in xu {
+            push(n, a);
+        }
         let [te, tin] = steps;
         push("stp.e.t".into(), te);
         push("stp.input.t".into(), tin);
         Ok(())
     })?;
 
-    d.section(b"DLAY", |d| {
+    d.section(*b"DLAY", |d| {
         for pop in Population::ALL {
             let n = pop_size(pop, ne, ni, nin);
             let count = d.u64(&format!("delay.{} slot count", pop.stem()))?;
@@ -95,7 +98,7 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
         Ok(())
     })?;
 
-    d.section(b"TRAC", |d| {
+    d.section(*b"TRAC", |d| {
         let mut x = Vec::new();
         for pop in Population::ALL {
             let n = pop_size(pop, ne, ni, nin);
@@ -122,7 +125,7 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
         Ok(())
     })?;
 
-    let input = d.section(b"INPT", |d| codec::decode_input(d, nin))?;
+    let input = d.section(*b"INPT", |d| codec::decode_input(d, nin))?;
     Ok(NetworkState {
         params,
         t,

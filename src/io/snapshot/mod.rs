@@ -143,12 +143,12 @@ const U64: u8 = 3;
 /// Encodes a state as a complete snapshot file of the current version.
 pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
     let mut e = Enc { buf: Vec::new() };
-    e.section(b"PARM", |e| {
+    e.section(*b"PARM", |e| {
         let toml = preset::to_toml(&s.params)?;
         e.buf.extend_from_slice(toml.as_bytes());
         Ok(())
     })?;
-    e.section(b"CLCK", |e| {
+    e.section(*b"CLCK", |e| {
         e.u64(s.t);
         let (code, start) = match s.phase {
             None => (0, 0),
@@ -162,7 +162,7 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
         e.u64(s.structure_hash);
         Ok(())
     })?;
-    e.section(b"ARRS", |e| {
+    e.section(*b"ARRS", |e| {
         e.u64(s.arrays.len() as u64);
         for (name, a) in &s.arrays {
             e.str(name);
@@ -187,7 +187,7 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
         }
         Ok(())
     })?;
-    e.section(b"INPT", |e| {
+    e.section(*b"INPT", |e| {
         codec::encode_input(e, &s.input);
         Ok(())
     })?;
@@ -218,7 +218,7 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         ));
     }
     let mut d = Dec { buf: bytes, pos: HEADER_LEN, end: bytes.len(), file };
-    let params = d.section(b"PARM", |d| {
+    let params = d.section(*b"PARM", |d| {
         let n = d.end - d.pos;
         let text = std::str::from_utf8(d.take(n, "parameters")?).map_err(|_| d.err("parameters: not UTF-8"))?;
         preset::parse_preset(text, &format!("{file} (embedded parameters)"))
@@ -241,7 +241,7 @@ struct Clock {
 }
 
 fn decode_clock(d: &mut Dec<'_>, with_h: bool) -> Result<Clock> {
-    d.section(b"CLCK", |d| {
+    d.section(*b"CLCK", |d| {
         let t = d.u64("t")?;
         let code = d.u8("phase")?;
         let start = d.u64("phase start")?;
@@ -259,7 +259,7 @@ fn decode_clock(d: &mut Dec<'_>, with_h: bool) -> Result<Clock> {
 fn decode_v5(d: &mut Dec<'_>, params: Params) -> Result<NetworkState> {
     let clock = decode_clock(d, false)?;
     // A named array takes at least 17 bytes (name length, type, value count).
-    let arrays = d.section(b"ARRS", |d| {
+    let arrays = d.section(*b"ARRS", |d| {
         let n = d.count("arrays", 0, usize::MAX, 17)?;
         let mut arrays = Vec::with_capacity(n);
         for k in 0..n {
@@ -276,7 +276,7 @@ fn decode_v5(d: &mut Dec<'_>, params: Params) -> Result<NetworkState> {
         Ok(arrays)
     })?;
     let nin = params.n_input();
-    let input = d.section(b"INPT", |d| codec::decode_input(d, nin))?;
+    let input = d.section(*b"INPT", |d| codec::decode_input(d, nin))?;
     Ok(NetworkState {
         params,
         t: clock.t,

@@ -8,6 +8,7 @@ use crate::sim::traces::{self, PostDecay};
 
 /// Per-step constants of one [`Params`] (dt = 0.1 ms).
 #[derive(Clone, Debug)]
+#[expect(clippy::struct_excessive_bools, reason = "one flag per mechanism switch, read by different phases")]
 pub(super) struct Derived {
     /// Neuron update factors of E and I (docs/model.md §2).
     pub ne: NeuronDerived,

@@ -258,12 +258,17 @@ unsafe fn exc_post_avx2(
     s: &PostSpike,
     w_max: f32,
 ) -> usize {
-    use std::arch::x86_64::*;
+    use std::arch::x86_64::{
+        _MM_HINT_T0, _mm_loadu_si128, _mm_prefetch, _mm256_add_ps, _mm256_and_si256, _mm256_cmpeq_epi32,
+        _mm256_cvtepu16_epi32, _mm256_i32gather_ps, _mm256_loadu_ps, _mm256_loadu_si256, _mm256_max_epu32,
+        _mm256_max_ps, _mm256_min_ps, _mm256_movemask_epi8, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps,
+        _mm256_setzero_ps, _mm256_storeu_ps, _mm256_storeu_si256, _mm256_sub_ps,
+    };
     let n = syn.len() / 8 * 8;
     if n == 0 {
         return 0;
     }
-    assert!(pre.len() >= n && wt.len() >= n && !x_pre.is_empty() && !w.is_empty() && w.len() <= i32::MAX as usize);
+    assert!(pre.len() >= n && wt.len() >= n && !x_pre.is_empty() && !w.is_empty() && i32::try_from(w.len()).is_ok());
     for &k in &syn[..syn.len().min(PREFETCH_AHEAD)] {
         w.prefetch(k as usize);
     }
@@ -340,6 +345,7 @@ pub(super) fn prefetch_lines<T>(s: &[T]) {
             _mm_prefetch::<_MM_HINT_T0>(s.as_ptr().cast::<i8>().add(k));
         }
     }
+    // Prefetching is a hint only available on x86-64; elsewhere the slice goes unused.
     #[cfg(not(target_arch = "x86_64"))]
     let _ = s;
 }

@@ -115,7 +115,7 @@ pub(super) fn run(net: &mut Network, steps: u64, observe: impl FnMut(&Network) +
                 // SAFETY: the only live access between these two barriers.
                 let net = unsafe { &mut *np.0 };
                 net.finish_step();
-                let mut f = observe.lock().unwrap_or_else(|e| e.into_inner());
+                let mut f = observe.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 (*f)(net);
                 if n + 1 < steps {
                     // SAFETY: serial phase, as above.
@@ -306,18 +306,29 @@ impl Network {
             let (proj, splits) = (&self.proj[id], &self.plan.splits[id.index()]);
             let (ids, eff) = self.delays[id.pre().index()].arrivals(t);
             let g = w.neurons(id.post()).target(id);
-            // SAFETY (each call): partition k's share of the projection's rows, whose targets
+            // SAFETY: each call gets partition k's share of the projection's rows, whose targets
             // all lie in partition k (row splits), exclusive to this thread in this phase.
             unsafe {
                 match id.plasticity() {
                     Plasticity::Excitatory => {
-                        kernels::exc_arrivals(proj, w.w[id.index()], splits, pp, k, (ids, eff), g, &ltd, e0, d)
+                        kernels::exc_arrivals(proj, w.w[id.index()], splits, pp, k, (ids, eff), g, &ltd, e0, d);
                     }
                     Plasticity::Static => {
-                        kernels::static_arrivals(proj, splits, pp, k, ids, id.stp().then_some(eff), g)
+                        kernels::static_arrivals(proj, splits, pp, k, ids, id.stp().then_some(eff), g);
                     }
                     Plasticity::Inhibitory => {
-                        kernels::inh_arrivals(proj, w.w[id.index()], splits, pp, k, ids, g, (y, c.y, e0), self.g_mod, d)
+                        kernels::inh_arrivals(
+                            proj,
+                            w.w[id.index()],
+                            splits,
+                            pp,
+                            k,
+                            ids,
+                            g,
+                            (y, c.y, e0),
+                            self.g_mod,
+                            d,
+                        );
                     }
                 }
             }

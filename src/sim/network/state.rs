@@ -118,71 +118,76 @@ macro_rules! state_list {
         for (pop, n) in [(Population::E, &$($m)? net.e), (Population::I, &$($m)? net.i)] {
             let len = n.v.len();
             for (var, x) in n.$vars() {
-                v.f32s(format!("{}.{var}", pop.stem()), x, Check::Fixed)?;
+                v.f32s(&format!("{}.{var}", pop.stem()), x, Check::Fixed)?;
             }
-            v.u32s(format!("{}.spikes", pop.stem()), &$($m)? n.spikes, Check::Ids(len))?;
+            v.u32s(&format!("{}.spikes", pop.stem()), &$($m)? n.spikes, Check::Ids(len))?;
         }
         for (id, p) in net.proj.$iter() {
-            v.f32s(format!("{}.w", id.stem()), &$($m)? p.w, Check::Fixed)?;
+            v.f32s(&format!("{}.w", id.stem()), &$($m)? p.w, Check::Fixed)?;
             if id.consolidates() {
                 // Stored in transposed (column) order, as the projection keeps it.
-                v.f32s(format!("{}.w_tilde", id.stem()), &$($m)? p.w_tilde, Check::Fixed)?;
+                v.f32s(&format!("{}.w_tilde", id.stem()), &$($m)? p.w_tilde, Check::Fixed)?;
             }
         }
         for (pop, stp) in [(Population::E, &$($m)? net.stp_e), (Population::Input, &$($m)? net.stp_in)] {
-            v.f32s(format!("stp.{}.x", pop.stem()), &$($m)? stp.x, Check::Fixed)?;
-            v.f32s(format!("stp.{}.u", pop.stem()), &$($m)? stp.u, Check::Fixed)?;
-            v.u64s(format!("stp.{}.t", pop.stem()), &$($m)? stp.t, Check::NotAfter(t))?;
+            v.f32s(&format!("stp.{}.x", pop.stem()), &$($m)? stp.x, Check::Fixed)?;
+            v.f32s(&format!("stp.{}.u", pop.stem()), &$($m)? stp.u, Check::Fixed)?;
+            v.u64s(&format!("stp.{}.t", pop.stem()), &$($m)? stp.t, Check::NotAfter(t))?;
         }
         for pop in Population::ALL {
             let n = net.size(pop);
             let line = &$($m)? net.delays[pop.index()];
             for k in 0..line.ids.len() {
-                v.u32s(format!("delay.{}.{k}.ids", pop.stem()), &$($m)? line.ids[k], Check::Ids(n))?;
+                v.u32s(&format!("delay.{}.{k}.ids", pop.stem()), &$($m)? line.ids[k], Check::Ids(n))?;
                 let len = line.ids[k].len();
-                v.f32s(format!("delay.{}.{k}.eff", pop.stem()), &$($m)? line.eff[k], Check::Len(len))?;
+                v.f32s(&format!("delay.{}.{k}.eff", pop.stem()), &$($m)? line.eff[k], Check::Len(len))?;
             }
         }
         for pop in Population::ALL {
             let (_, span) = net.d.pre_trace(pop);
             let x = &$($m)? net.x[pop.index()];
-            v.f32s(format!("x.{}", pop.stem()), &$($m)? x.x, Check::Fixed)?;
-            v.scalar_u64(format!("x.{}.base", pop.stem()), &$($m)? x.base, Check::Base { t, span })?;
+            v.f32s(&format!("x.{}", pop.stem()), &$($m)? x.x, Check::Fixed)?;
+            v.scalar_u64(&format!("x.{}.base", pop.stem()), &$($m)? x.base, Check::Base { t, span })?;
         }
         let span = net.d.post.span;
-        v.f32s("post.y".into(), &$($m)? net.post.y, Check::Fixed)?;
-        v.f32s("post.z".into(), &$($m)? net.post.z, Check::Fixed)?;
-        v.f64s("post.h".into(), &$($m)? net.post.h, Check::Fixed)?;
-        v.scalar_u64("post.base".into(), &$($m)? net.post.base, Check::Base { t, span })?;
+        v.f32s("post.y", &$($m)? net.post.y, Check::Fixed)?;
+        v.f32s("post.z", &$($m)? net.post.z, Check::Fixed)?;
+        v.f64s("post.h", &$($m)? net.post.h, Check::Fixed)?;
+        v.scalar_u64("post.base", &$($m)? net.post.base, Check::Base { t, span })?;
     }};
 }
 
 /// Copies every array out.
 struct Export(Vec<(String, Array)>);
 
+#[expect(
+    clippy::unnecessary_wraps,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "the same signatures as Import's, so that one list (state_list!) drives both"
+)]
 impl Export {
     fn scalar_f64(&mut self, name: &str, x: &f64) -> Result<()> {
         self.0.push((name.into(), Array::F64(vec![*x])));
         Ok(())
     }
-    fn scalar_u64(&mut self, name: String, x: &u64, _: Check) -> Result<()> {
-        self.0.push((name, Array::U64(vec![*x])));
+    fn scalar_u64(&mut self, name: &str, x: &u64, _: Check) -> Result<()> {
+        self.0.push((name.into(), Array::U64(vec![*x])));
         Ok(())
     }
-    fn f32s(&mut self, name: String, x: &[f32], _: Check) -> Result<()> {
-        self.0.push((name, Array::F32(x.to_vec())));
+    fn f32s(&mut self, name: &str, x: &[f32], _: Check) -> Result<()> {
+        self.0.push((name.into(), Array::F32(x.to_vec())));
         Ok(())
     }
-    fn f64s(&mut self, name: String, x: &[f64], _: Check) -> Result<()> {
-        self.0.push((name, Array::F64(x.to_vec())));
+    fn f64s(&mut self, name: &str, x: &[f64], _: Check) -> Result<()> {
+        self.0.push((name.into(), Array::F64(x.to_vec())));
         Ok(())
     }
-    fn u32s(&mut self, name: String, x: &[u32], _: Check) -> Result<()> {
-        self.0.push((name, Array::U32(x.to_vec())));
+    fn u32s(&mut self, name: &str, x: &[u32], _: Check) -> Result<()> {
+        self.0.push((name.into(), Array::U32(x.to_vec())));
         Ok(())
     }
-    fn u64s(&mut self, name: String, x: &[u64], _: Check) -> Result<()> {
-        self.0.push((name, Array::U64(x.to_vec())));
+    fn u64s(&mut self, name: &str, x: &[u64], _: Check) -> Result<()> {
+        self.0.push((name.into(), Array::U64(x.to_vec())));
         Ok(())
     }
 }
@@ -202,11 +207,10 @@ impl Import {
 
     fn check_len(name: &str, got: usize, have: usize, check: Check) -> Result<()> {
         let want = match check {
-            Check::Fixed => have,
             Check::Len(n) => n,
             Check::Ids(n) if got <= n => return Ok(()),
             Check::Ids(n) => return Err(bad(format!("{name}: {got} values, at most {n} expected"))),
-            Check::NotAfter(_) | Check::Base { .. } => have,
+            Check::Fixed | Check::NotAfter(_) | Check::Base { .. } => have,
         };
         if got == want { Ok(()) } else { Err(bad(format!("{name}: {got} values, the network has {want}"))) }
     }
@@ -244,42 +248,42 @@ impl Import {
             a => Err(bad(format!("{name}: expected one finite f64, found {} {} values", a.len(), a.kind()))),
         }
     }
-    fn scalar_u64(&mut self, name: String, x: &mut u64, check: Check) -> Result<()> {
-        match self.next(&name)? {
+    fn scalar_u64(&mut self, name: &str, x: &mut u64, check: Check) -> Result<()> {
+        match self.next(name)? {
             Array::U64(v) if v.len() == 1 => {
-                Self::steps(&name, &v, check)?;
+                Self::steps(name, &v, check)?;
                 *x = v[0];
                 Ok(())
             }
             a => Err(bad(format!("{name}: expected one u64, found {} {} values", a.len(), a.kind()))),
         }
     }
-    fn f32s(&mut self, name: String, x: &mut Vec<f32>, check: Check) -> Result<()> {
-        match self.next(&name)? {
+    fn f32s(&mut self, name: &str, x: &mut Vec<f32>, check: Check) -> Result<()> {
+        match self.next(name)? {
             Array::F32(v) => {
-                Self::check_len(&name, v.len(), x.len(), check)?;
-                Self::finite(&name, &v)?;
+                Self::check_len(name, v.len(), x.len(), check)?;
+                Self::finite(name, &v)?;
                 *x = v;
                 Ok(())
             }
             a => Err(bad(format!("{name}: expected f32 values, found {}", a.kind()))),
         }
     }
-    fn f64s(&mut self, name: String, x: &mut Vec<f64>, check: Check) -> Result<()> {
-        match self.next(&name)? {
+    fn f64s(&mut self, name: &str, x: &mut Vec<f64>, check: Check) -> Result<()> {
+        match self.next(name)? {
             Array::F64(v) => {
-                Self::check_len(&name, v.len(), x.len(), check)?;
-                Self::finite(&name, &v)?;
+                Self::check_len(name, v.len(), x.len(), check)?;
+                Self::finite(name, &v)?;
                 *x = v;
                 Ok(())
             }
             a => Err(bad(format!("{name}: expected f64 values, found {}", a.kind()))),
         }
     }
-    fn u32s(&mut self, name: String, x: &mut Vec<u32>, check: Check) -> Result<()> {
-        match self.next(&name)? {
+    fn u32s(&mut self, name: &str, x: &mut Vec<u32>, check: Check) -> Result<()> {
+        match self.next(name)? {
             Array::U32(v) => {
-                Self::check_len(&name, v.len(), x.len(), check)?;
+                Self::check_len(name, v.len(), x.len(), check)?;
                 if let Check::Ids(n) = check
                     && let Some(k) = v.iter().find(|&&k| k as usize >= n)
                 {
@@ -291,11 +295,11 @@ impl Import {
             a => Err(bad(format!("{name}: expected u32 values, found {}", a.kind()))),
         }
     }
-    fn u64s(&mut self, name: String, x: &mut Vec<u64>, check: Check) -> Result<()> {
-        match self.next(&name)? {
+    fn u64s(&mut self, name: &str, x: &mut Vec<u64>, check: Check) -> Result<()> {
+        match self.next(name)? {
             Array::U64(v) => {
-                Self::check_len(&name, v.len(), x.len(), check)?;
-                Self::steps(&name, &v, check)?;
+                Self::check_len(name, v.len(), x.len(), check)?;
+                Self::steps(name, &v, check)?;
                 *x = v;
                 Ok(())
             }

@@ -1,15 +1,11 @@
-//! Memory read-outs: cued recall and delay activity (model-spec §14.3), the assembly weight
-//! structure (the original's WeightPatternMonitor, §12) and assembly overlaps.
-//!
-//! Pure computations on spike trains, stimuli and weight snapshots; the CLI feeds them during a
-//! run and the GUI can call [`weight_structure`] on the snapshot it already holds.
+//! Cued recall and delay activity (docs/model.md §14.3): the rule that scores a cue, the
+//! recorder that follows each cue through a run, and the tallies per shape.
 
-use super::input::Stimulus;
-use super::params::STEPS_PER_SECOND;
-use super::pattern::Pattern;
-use super::views::WeightView;
+use crate::sim::input::Stimulus;
+use crate::sim::params::STEPS_PER_SECOND;
+use crate::sim::pattern::Pattern;
 
-/// How a cue response is scored (spec §14.3, our operationalisation; every number is a
+/// How a cue response is scored (docs/model.md §14.3, our operationalisation; every number is a
 /// parameter).
 ///
 /// For each assembly k, r_k is its members' mean rate in the recall window
@@ -22,7 +18,7 @@ use super::views::WeightView;
 ///   r_w > `ratio` · r_2 ("more than twice every other").
 ///
 /// and r_w > `baseline_ratio` · b_w, where b_w is w's own mean rate in the `baseline_s` before
-/// the cue's onset (whole bins; spec §14.3 compares "vs. its pre-cue baseline"): an assembly
+/// the cue's onset (whole bins; docs/model.md §14.3 compares "vs. its pre-cue baseline"): an assembly
 /// already active before the cue — the network's ongoing attractor activity — is not recalled
 /// by it. `baseline_ratio` = 0 switches this condition off.
 ///
@@ -58,7 +54,7 @@ pub struct RecallCriteria {
 }
 
 impl Default for RecallCriteria {
-    /// The spec's numbers: window [0.1 s, 1 s), 10 Hz, 2×, 2× a 1 s baseline, 50 ms bins, half the cue rate,
+    /// The numbers of docs/model.md §14.3: window [0.1 s, 1 s), 10 Hz, 2×, 2× a 1 s baseline, 50 ms bins, half the cue rate,
     /// followed for up to 20 s (the longest mean inter-cue interval of the presets; the next
     /// onset usually ends the observation first).
     fn default() -> Self {
@@ -182,7 +178,7 @@ struct Pending {
     baseline_hz: Vec<f64>,
 }
 
-/// Records every stimulus onset it sees and scores the assembly response (spec §14.3).
+/// Records every stimulus onset it sees and scores the assembly response (docs/model.md §14.3).
 /// Fed one step at a time like the monitors; assemblies are fixed at construction (the ones
 /// derived at the end of phase 1).
 #[derive(Clone, Debug)]
@@ -203,10 +199,10 @@ pub struct RecallRecorder {
 }
 
 /// The assembly named like the shape the cue was cut from (`"square3"` → the assembly named
-/// `"square"`), via [`super::shapes::parent_shape`].
+/// `"square"`), via [`crate::sim::shapes::parent_shape`].
 pub fn shape_parent(cue: &str, assemblies: &[String]) -> Option<usize> {
-    let k = super::shapes::parent_shape(cue)?;
-    let shape = super::shapes::SHAPE_NAMES[k];
+    let k = crate::sim::shapes::parent_shape(cue)?;
+    let shape = crate::sim::shapes::SHAPE_NAMES[k];
     assemblies.iter().position(|a| a == shape)
 }
 
@@ -244,7 +240,7 @@ impl RecallRecorder {
             member_mask,
             parent_of,
             last_onset: None,
-            history: Default::default(),
+            history: std::collections::VecDeque::default(),
             current: None,
             responses: Vec::new(),
         }
@@ -423,113 +419,6 @@ pub fn tally(responses: &[CueResponse], n_assemblies: usize) -> (Vec<RecallTally
     (per, other)
 }
 
-/// Mean weight and synapse count of one block.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct BlockMean {
-    /// Mean w over the synapses; 0 if there are none [g_L].
-    pub mean_w: f64,
-    pub n_synapses: u64,
-}
-
-/// The assembly weight structure at one time (the original's WeightPatternMonitor, spec §12).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WeightStructure {
-    pub t_s: f64,
-    /// E groups: the assemblies, then "rest" (neurons in no assembly). A neuron in several
-    /// assemblies counts as a member of each (as in the original monitor), so blocks of
-    /// overlapping assemblies share synapses.
-    pub groups: Vec<String>,
-    /// E→E, `groups × groups` row-major, row = presynaptic group.
-    pub ee: Vec<BlockMean>,
-    /// Names of the input patterns of the Input→E rows.
-    pub input_from: Vec<String>,
-    /// Input→E from the pixels of each pattern (row) to the members of each assembly (column,
-    /// no "rest"), `input_from × (groups − 1)` row-major.
-    pub input: Vec<BlockMean>,
-}
-
-impl WeightStructure {
-    pub fn n_assemblies(&self) -> usize {
-        self.groups.len().saturating_sub(1)
-    }
-
-    /// E→E block from group `pre` to group `post`.
-    pub fn ee_at(&self, pre: usize, post: usize) -> BlockMean {
-        self.ee[pre * self.groups.len() + post]
-    }
-
-    /// Input→E block from pattern `from` to assembly `to`.
-    pub fn input_at(&self, from: usize, to: usize) -> BlockMean {
-        self.input[from * self.n_assemblies() + to]
-    }
-
-    /// Mean of the diagonal assembly blocks (within) and of the off-diagonal assembly blocks
-    /// (between), each block weighted equally; "rest" is left out.
-    pub fn within_between(&self) -> (f64, f64) {
-        let n = self.n_assemblies();
-        let (mut within, mut between) = (Vec::new(), Vec::new());
-        for a in 0..n {
-            for b in 0..n {
-                let m = self.ee_at(a, b);
-                if m.n_synapses > 0 {
-                    if a == b { within.push(m.mean_w) } else { between.push(m.mean_w) }
-                }
-            }
-        }
-        let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
-        (mean(&within), mean(&between))
-    }
-}
-
-/// The weight structure from a [`WeightView`] snapshot (the E→E group means are the view's
-/// `group_w`, computed there) and the Input→E means from the pixels of each of
-/// `input_patterns` (indices outside the input layer are ignored), weighting each pixel's mean
-/// by its synapse count so the result is the mean over synapses. Pure: the GUI can call it on
-/// the snapshot it holds.
-pub fn weight_structure(view: &WeightView, input_patterns: &[Pattern]) -> WeightStructure {
-    let g = view.groups.len();
-    let ee = (0..g * g)
-        .map(|k| BlockMean {
-            mean_w: view.group_w.get(k).copied().unwrap_or(0.0),
-            n_synapses: view.group_n.get(k).copied().unwrap_or(0),
-        })
-        .collect();
-    let n_asm = view.receptive_fields.len();
-    let mut input = Vec::with_capacity(input_patterns.len() * n_asm);
-    for p in input_patterns {
-        for (rf, counts) in view.receptive_fields.iter().zip(&view.rf_synapses) {
-            let (mut sum, mut n) = (0.0, 0u64);
-            for &i in &p.indices {
-                if let (Some(&m), Some(&c)) = (rf.get(i as usize), counts.get(i as usize)) {
-                    sum += m as f64 * c as f64;
-                    n += c as u64;
-                }
-            }
-            input.push(BlockMean { mean_w: if n == 0 { 0.0 } else { sum / n as f64 }, n_synapses: n });
-        }
-    }
-    WeightStructure {
-        t_s: view.t_s,
-        groups: view.groups.clone(),
-        ee,
-        input_from: input_patterns.iter().map(|p| p.name.clone()).collect(),
-        input,
-    }
-}
-
-/// Number of shared members of every pair of assemblies (a < b), in pair order.
-pub fn overlaps(assemblies: &[Pattern]) -> Vec<(usize, usize, usize)> {
-    let sets: Vec<std::collections::BTreeSet<u32>> =
-        assemblies.iter().map(|p| p.indices.iter().copied().collect()).collect();
-    let mut out = Vec::new();
-    for a in 0..sets.len() {
-        for b in a + 1..sets.len() {
-            out.push((a, b, sets[a].intersection(&sets[b]).count()));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,7 +446,7 @@ mod tests {
         assert_eq!(strict.decide(&[50.0, 21.0]), None);
     }
 
-    /// An assembly already active before the cue is not recalled by it (spec §14.3: "vs. its
+    /// An assembly already active before the cue is not recalled by it (docs/model.md §14.3: "vs. its
     /// pre-cue baseline"). Neurons 0–2 of A (3 of 4 members) fire every 100 steps (100 Hz →
     /// A at 75 Hz) from `start`; cue "circle1" at step 20 000 (2 s) for 0.05 s. Started at 0,
     /// A's baseline over [1 s, 2 s) is 75 Hz and its window rate 75 Hz, not above 2 × 75: no
@@ -742,39 +631,5 @@ mod tests {
         let (per, other) = tally(&r.responses, 2);
         assert_eq!((per[0].cues, per[0].recalled, other.cues, other.recalled), (1, 1, 1, 1));
         assert_eq!(per[0].rate(), Some(1.0));
-    }
-
-    #[test]
-    fn overlaps_count_shared_members_once() {
-        let a = Pattern::from_indices("a", vec![1, 2, 3, 3]);
-        let b = Pattern::from_indices("b", vec![3, 4]);
-        let c = Pattern::from_indices("c", vec![]);
-        assert_eq!(overlaps(&[a, b, c]), vec![(0, 1, 1), (0, 2, 0), (1, 2, 0)]);
-    }
-
-    #[test]
-    fn weight_structure_weights_pixels_by_synapses() {
-        // Two assemblies, 2×2 pixels: pixel means and counts set by hand.
-        let view = WeightView {
-            t_s: 60.0,
-            groups: vec!["a".into(), "b".into(), "rest".into()],
-            group_w: (0..9).map(|k| k as f64 / 10.0).collect(),
-            group_n: (0..9).map(|k| 100 + k).collect(),
-            receptive_fields: vec![vec![1.0, 0.5, 0.0, 2.0], vec![0.25, 0.25, 0.25, 0.25]],
-            rf_synapses: vec![vec![1, 3, 0, 4], vec![2, 2, 2, 2]],
-            input_side: 2,
-            ..Default::default()
-        };
-        let p = Pattern::from_indices("p", vec![0, 1, 99]);
-        let q = Pattern::from_indices("q", vec![2]);
-        let ws = weight_structure(&view, &[p, q]);
-        assert_eq!(ws.ee_at(1, 2), BlockMean { mean_w: 0.5, n_synapses: 105 });
-        // p → a: (1.0·1 + 0.5·3) / 4 = 0.625 over 4 synapses; index 99 ignored.
-        assert_eq!(ws.input_at(0, 0), BlockMean { mean_w: 0.625, n_synapses: 4 });
-        assert_eq!(ws.input_at(0, 1), BlockMean { mean_w: 0.25, n_synapses: 4 });
-        assert_eq!(ws.input_at(1, 0), BlockMean { mean_w: 0.0, n_synapses: 0 });
-        // Within: (0.0 + 0.4)/2; between: (0.1 + 0.3)/2.
-        let (w, b) = ws.within_between();
-        assert!((w - 0.2).abs() < 1e-12 && (b - 0.2).abs() < 1e-12);
     }
 }

@@ -20,7 +20,7 @@ use crate::sim::session::{Session, SessionOptions};
 use crate::sim::{ProjectionId, ablation};
 
 mod figures;
-mod report;
+mod outputs;
 
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about = "Watch memories form in a spiking neural network (Zenke et al. 2015)")]
@@ -426,20 +426,20 @@ fn write_run_outputs(
     let params = net.params();
     let bins = session.bins();
     crate::io::rates::save_rates_csv(&a.out.join("rates.csv"), bins)?;
-    let mut ws_csv = String::from(report::WEIGHT_STRUCTURE_HEADER);
+    let mut ws_csv = String::from(outputs::WEIGHT_STRUCTURE_HEADER);
     for ws in session.weight_samples() {
-        report::weight_structure_rows(&mut ws_csv, ws);
+        outputs::weight_structure_rows(&mut ws_csv, ws);
     }
     atomic::atomic_write(&a.out.join("weight_structure.csv"), |w| w.write_all(ws_csv.as_bytes()))?;
     let recall = match session.recorder() {
         Some(r) => {
-            report::write_recall_csv(&a.out.join("recall.csv"), r.assembly_names(), &r.responses)?;
-            report::recall_summary(r.criteria(), r.assembly_names(), &r.responses)
+            outputs::write_recall_csv(&a.out.join("recall.csv"), r.assembly_names(), &r.responses)?;
+            outputs::recall_summary(r.criteria(), r.assembly_names(), &r.responses)
         }
         None => serde_json::Value::Null,
     };
     let assemblies = session.assemblies();
-    let (assemblies_json, overlaps_json) = report::assemblies_json(&assemblies);
+    let (assemblies_json, overlaps_json) = outputs::assemblies_json(&assemblies);
     if !assemblies.is_empty() {
         pat::write_pat(&a.out.join("assemblies.pat"), &assemblies)?;
     }
@@ -484,7 +484,7 @@ fn write_run_outputs(
         "assemblies": assemblies_json,
         "assembly_overlaps": overlaps_json,
         "assembly_presentations": session.tracker().presentations(),
-        "weight_structure_end_of_init": session.end_of_init().map(report::weight_structure_json),
+        "weight_structure_end_of_init": session.end_of_init().map(outputs::weight_structure_json),
         "recall": recall,
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;

@@ -1,4 +1,4 @@
-//! The memory read-outs of `engram run`: `recall.csv`, `weight_structure.csv` and their parts
+//! The files of `engram run` besides the raw data: `recall.csv`, `weight_structure.csv` and their
 //! of `summary.json`. The numbers come from [`crate::sim::analysis`]; this file only lays them
 //! out.
 

@@ -1,5 +1,5 @@
 //! The files of `engram run` besides the raw data: `recall.csv`, `weight_structure.csv` and their
-//! of `summary.json`. The numbers come from [`crate::sim::analysis`]; this file only lays them
+//! parts of `summary.json`. The numbers come from [`crate::sim::analysis`]; this file only lays them
 //! out.
 
 use std::path::Path;

@@ -25,13 +25,13 @@ cleanup() {
 trap cleanup EXIT
 
 old_commit=$(git -C "$root" rev-parse --short "$rev")
-new_commit=$(git -C "$root" rev-parse --short HEAD)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no | grep -q . && echo " + uncommitted changes" || true)
 
 echo "building $rev ($old_commit) ..." >&2
 git -C "$root" worktree add --detach "$work/old" "$rev" >/dev/null 2>&1
 CARGO_TARGET_DIR="$root/target/bench-pair" cargo build --release --quiet --manifest-path "$work/old/Cargo.toml"
 cp "$root/target/bench-pair/release/engram" "$work/engram-old"
+new_commit=$(git -C "$root" rev-parse --short HEAD)
+dirty=$(git -C "$root" status --porcelain --untracked-files=no | grep -q . && echo " + uncommitted changes" || true)
 echo "building the current tree ($new_commit$dirty) ..." >&2
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 cp "$root/target/release/engram" "$work/engram-new"

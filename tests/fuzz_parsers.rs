@@ -1286,7 +1286,9 @@ fn snapshot_seeds() -> Vec<Vec<u8>> {
     net.start_phase(engram::sim::params::PhaseName::Init);
     net.present("p".into(), None, vec![1, 2, 5, 6, 4095], 1.0);
     net.run(300, |_| {});
-    let bytes = snapshot::to_bytes(&net.state()).unwrap();
+    let asm =
+        vec![engram::sim::Pattern::from_indices("a", vec![0, 3, 15]), engram::sim::Pattern::from_indices("b", vec![])];
+    let bytes = snapshot::to_bytes(&net.state(), &snapshot::Extras { assemblies: Some(asm) }).unwrap();
     if let Err(e) = snapshot::from_bytes(&bytes, "seed") {
         panic!("the seed snapshot must load: {e}");
     }
@@ -1310,7 +1312,13 @@ fn check_snapshot(input: &[u8], _through_file: bool, stats: &mut Stats) -> Resul
     let mut ok = false;
     for bytes in std::iter::once(input.to_vec()).chain(fix_header(input)) {
         match call(bytes.len(), stats, || snapshot::from_bytes(&bytes, FILE))? {
-            Ok(_) => ok = true,
+            Ok((state, _)) => {
+                ok = true;
+                // Restoring checks what decoding cannot (lengths against the network, index
+                // ranges, finite values): it may refuse, never panic.
+                let restored = std::panic::catch_unwind(|| engram::sim::Network::from_state(state).map(|_| ()));
+                restored.map_err(|_| "restoring a decoded state panicked".to_string())?.ok();
+            }
             Err(e) => {
                 let shown = e.to_string();
                 if !matches!(e, Error::Parse { .. }) || !shown.starts_with(FILE) || shown.chars().count() > 1000 {

@@ -55,8 +55,12 @@ fn repeated_patterns_form_assemblies_and_a_partial_cue_recalls_one() {
     for k in 0..n_train {
         let pat = &pats[k % pats.len()];
         net.present(pat.name.clone(), Some(k % pats.len()), pat.indices.clone(), 1.0);
-        run(&mut net, 1.0, |n| tracker.observe(n));
-        run(&mut net, 1.0, |n| tracker.observe(n));
+        run(&mut net, 1.0, |n| {
+            tracker.observe(n);
+        });
+        run(&mut net, 1.0, |n| {
+            tracker.observe(n);
+        });
     }
     let asm = tracker.assemblies();
     let ws = weight_structure(&weight_view(&net, &asm, 1), &pats);

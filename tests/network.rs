@@ -141,3 +141,43 @@ fn full_size_smoke_run() {
         net.e().v.iter().all(|v| v.is_finite()) && net.projection(ProjectionId::Ee).w.iter().all(|w| w.is_finite())
     );
 }
+
+/// The single-precision homeostat emulation steps h as the original does: the test keeps its
+/// own f32 copy, incremented by 1 for each E spike of a step and then multiplied by the f32
+/// decay factor, and compares it bit for bit with the network's after 1.3 s; the emulations
+/// keep the result independent of the thread count.
+#[test]
+fn emulations_follow_their_recurrences_and_keep_thread_invariance() {
+    let mut p = small_params(12);
+    p.protocol.init.first_onset_s = 0.2;
+    p.emulation.homeostat_f32 = true;
+    p.emulation.stp_mixup_processes = 4;
+    let run = |threads: usize| {
+        let mut net = Network::new(p.clone()).unwrap();
+        net.set_threads(threads).unwrap();
+        net.start_phase(PhaseName::Init);
+        let c = ((-1e-4f64) / f64::from(p.plasticity.tau_hom_s as f32)).exp() as f32;
+        let mut h = vec![(p.plasticity.nu_bar_init_hz * p.plasticity.tau_hom_s) as f32; net.e().len()];
+        let mut hash = SpikeHash::default();
+        net.run(13_000, |n| {
+            hash.observe(n);
+            for &i in &n.e().spikes {
+                h[i as usize] += 1.0;
+            }
+            for v in &mut h {
+                *v *= c;
+            }
+        });
+        let state = net.state();
+        let Some(engram::sim::network::Array::F32(h32)) = state.array("post.h32") else { panic!("no post.h32") };
+        assert_eq!(h32, &h, "{threads} threads: the f32 recurrence differs");
+        assert!((net.nu_bar(3) - f64::from(h[3] / p.plasticity.tau_hom_s as f32)).abs() < 1e-9);
+        (hash.0, state)
+    };
+    let one = run(1);
+    assert_eq!(run(2), one, "2 threads differ from 1");
+    // The mix-up changes what the targets receive, so the spikes differ from the faithful run.
+    let mut faithful = p.clone();
+    faithful.emulation.stp_mixup_processes = 1;
+    assert_ne!(hash_of(faithful, 13_000).0, one.0);
+}

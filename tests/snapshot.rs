@@ -203,7 +203,7 @@ fn older_format_versions_load() {
     }
     // The current format keeps everything.
     let path = dir.join("v5.engram");
-    snapshot::save_state(&path, &straight).unwrap();
+    snapshot::save_state(&path, &straight, &snapshot::Extras::default()).unwrap();
     assert_eq!(snapshot::load(&path).unwrap().state(), straight);
 }
 
@@ -286,7 +286,7 @@ fn inconsistent_payload_is_refused_before_allocating() {
     assert!(m.contains("e.v") && m.contains("truncated"), "{m}");
 
     // An array that fits the file but not the network.
-    let mut state = snapshot::from_bytes(&good, "good.engram").unwrap();
+    let (mut state, _) = snapshot::from_bytes(&good, "good.engram").unwrap();
     if let Some(Array::F32(v)) = state.array_mut("e.v") {
         v.truncate(500);
     }
@@ -339,7 +339,7 @@ fn interrupted_save_keeps_the_previous_snapshot() {
     let (path, good) = saved(&dir);
     let mut net = snapshot::load(&path).unwrap();
     net.run(100, |_| {});
-    let err = snapshot::save_with(&path, &net.state(), |w, bytes| {
+    let err = snapshot::save_with(&path, &net.state(), &snapshot::Extras::default(), |w, bytes| {
         w.write_all(&bytes[..bytes.len() / 2])?;
         Err(std::io::Error::other("disk full"))
     })

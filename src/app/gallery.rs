@@ -113,10 +113,11 @@ impl GalleryState {
         // The built-in patterns are drawn on the 64×64 grid; on any other grid only loaded
         // patterns and the drawing make sense.
         if side == shapes::GRID {
-            let cues = shapes::cues();
+            let cues = shapes::cues_of(params.input.shapes);
             let (shape_cues, others): (Vec<Pattern>, Vec<Pattern>) =
                 cues.into_iter().partition(|p| shapes::parent_shape(&p.name).is_some());
-            for (title, patterns) in [("Shapes", shapes::shapes()), ("Shape cues", shape_cues), ("Other", others)] {
+            let drawn = shapes::shapes_of(params.input.shapes);
+            for (title, patterns) in [("Shapes", drawn), ("Shape cues", shape_cues), ("Other", others)] {
                 groups.push(Group {
                     title: title.into(),
                     entries: patterns.into_iter().map(Entry::new).collect(),

@@ -18,7 +18,7 @@ use crate::sim::{Network, Pattern, ProjectionId};
 /// A file job for the I/O thread.
 pub(super) enum IoJob {
     /// Write a snapshot of this state.
-    SaveState { path: PathBuf, state: Box<NetworkState> },
+    SaveState { path: PathBuf, state: Box<NetworkState>, extras: snapshot::Extras },
     /// Read a snapshot and build its network on `threads` compute threads.
     LoadState { path: PathBuf, threads: usize },
     /// Write w (and w̃) of a projection copied at model time `t_s`.
@@ -34,7 +34,7 @@ pub(super) enum IoDone {
     /// Done or failed: a message for the status bar.
     Message(Level, String),
     /// A snapshot read and its network built.
-    Loaded { path: PathBuf, net: Box<Network> },
+    Loaded { path: PathBuf, net: Box<Network>, extras: snapshot::Extras },
     /// Weights read from a matrix, one per synapse.
     Weights { path: PathBuf, which: ProjectionId, w: Vec<f32> },
 }
@@ -53,15 +53,15 @@ pub(super) fn serve(jobs: Receiver<IoJob>, done: Sender<Inbox>) {
 fn run(job: IoJob) -> IoDone {
     let err = |what: &str, e: crate::Error| IoDone::Message(Level::Error, format!("{what}: {e}"));
     match job {
-        IoJob::SaveState { path, state } => match snapshot::save_state(&path, &state) {
+        IoJob::SaveState { path, state, extras } => match snapshot::save_state(&path, &state, &extras) {
             Ok(()) => IoDone::Message(Level::Info, format!("state saved to {}", path.display())),
             Err(e) => err("save failed", e),
         },
-        IoJob::LoadState { path, threads } => match snapshot::load(&path).and_then(|mut net| {
+        IoJob::LoadState { path, threads } => match snapshot::load_with_extras(&path).and_then(|(mut net, extras)| {
             net.set_threads(threads)?;
-            Ok(net)
+            Ok((net, extras))
         }) {
-            Ok(net) => IoDone::Loaded { path, net: Box::new(net) },
+            Ok((net, extras)) => IoDone::Loaded { path, net: Box::new(net), extras },
             Err(e) => err("load failed", e),
         },
         IoJob::WriteWeights { path, which, proj, t_s } => match weights::save_projection(&path, &proj, which, t_s) {

@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender, TrySendError
 use super::io::{IoDone, IoJob};
 use super::messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
 use super::{BridgeOptions, MAX_FRAME_SPIKES, RASTER_WINDOW_S};
+use crate::io::snapshot;
 use crate::sim::Network;
 use crate::sim::params::STEPS_PER_SECOND;
 use crate::sim::rng::{Stream, StreamId};
@@ -214,8 +215,11 @@ impl Worker {
     fn io_done(&mut self, done: IoDone) {
         match done {
             IoDone::Message(level, text) => self.message = Some(Message { level, text }),
-            IoDone::Loaded { path, net } => {
+            IoDone::Loaded { path, net, extras } => {
                 self.replace_network(*net);
+                if let Some(asm) = extras.assemblies {
+                    self.session.restore_assemblies(asm);
+                }
                 // The snapshot's schedule continues where it was saved.
                 let net = self.session.net();
                 self.phase = net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
@@ -287,7 +291,8 @@ impl Worker {
             },
             Command::SaveSnapshot(path) => {
                 let state = Box::new(self.session.net().state());
-                self.io_job(IoJob::SaveState { path, state });
+                let extras = snapshot::Extras { assemblies: self.session.frozen_assemblies().map(|a| a.to_vec()) };
+                self.io_job(IoJob::SaveState { path, state, extras });
             }
             // Loaded into a new network off this thread, which replaces the current one only
             // on success.

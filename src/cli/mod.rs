@@ -16,6 +16,7 @@ use crate::sim::connectivity::{Plasticity, Projection};
 use crate::sim::monitor;
 use crate::sim::network::Network;
 use crate::sim::params::{DT_MS, Params, PhaseName};
+use crate::sim::pattern::Pattern;
 use crate::sim::session::{Session, SessionOptions};
 use crate::sim::{ProjectionId, ablation};
 
@@ -127,6 +128,18 @@ pub struct RunArgs {
     /// Replace the Input→E weights w likewise (e.g. `weights_input_e.mtx`).
     #[arg(long, value_name = "FILE")]
     pub import_input_e: Option<PathBuf>,
+    /// Assemblies to score recall with (a `.pat` file of E neurons, e.g. `assemblies.pat` of
+    /// an earlier run), instead of those derived in this run or carried by the snapshot.
+    #[arg(long, value_name = "FILE.pat")]
+    pub assemblies: Option<PathBuf>,
+    /// Window of model time `A,B` [s] over which summary.json reads out the shapes'
+    /// selectivity (presentations with onset in [A, B)); default: the last 400 s of the init
+    /// phase when the run includes it.
+    #[arg(long, value_name = "A,B")]
+    pub selectivity_window: Option<String>,
+    /// Length of the windows of the selectivity time course in summary.json [model s].
+    #[arg(long, default_value_t = 200.0)]
+    pub time_course: f64,
 }
 
 impl Default for RunArgs {
@@ -148,6 +161,9 @@ impl Default for RunArgs {
             save: None,
             import_ee: None,
             import_input_e: None,
+            assemblies: None,
+            selectivity_window: None,
+            time_course: 200.0,
         }
     }
 }
@@ -267,6 +283,10 @@ fn load(preset_arg: &str, seed: Option<u64>) -> Result<Params> {
     Ok(params)
 }
 
+/// Windows of model time [s] whose mean E and I rates summary.json reports: the start, the
+/// first minute, and late stretches of a 1800 s phase.
+const RATE_WINDOWS_S: [(f64, f64); 4] = [(0.0, 10.0), (10.0, 60.0), (300.0, 600.0), (1500.0, 1800.0)];
+
 /// One phase of a `run`: the phase to start (None: continue the snapshot's schedule), its
 /// label, and its length [s].
 struct PhaseRun {
@@ -311,13 +331,19 @@ fn phase_plan(a: &RunArgs, net: &Network) -> Result<Vec<PhaseRun>> {
         .collect())
 }
 
-/// The network `run` starts from: built from the preset, or loaded from a snapshot; then
-/// weight imports and ablations.
-fn open_network(a: &RunArgs) -> Result<Network> {
-    let mut net = match &a.load {
-        Some(path) => snapshot::load(path)?,
-        None => Network::new(load(&a.preset, a.seed)?)?,
+/// The network `run` starts from: built from the preset, or loaded from a snapshot (with the
+/// assemblies it carries); then weight imports and ablations.
+fn open_network(a: &RunArgs) -> Result<(Network, Option<Vec<Pattern>>)> {
+    let (mut net, mut assemblies) = match &a.load {
+        Some(path) => {
+            let (net, extras) = snapshot::load_with_extras(path)?;
+            (net, extras.assemblies)
+        }
+        None => (Network::new(load(&a.preset, a.seed)?)?, None),
     };
+    if let Some(path) = &a.assemblies {
+        assemblies = Some(pat::read_pat(path, net.e().len())?);
+    }
     for (which, file) in [(ProjectionId::Ee, &a.import_ee), (ProjectionId::InputE, &a.import_input_e)] {
         if let Some(path) = file {
             weights::import_weights(&mut net, which, path)?;
@@ -328,7 +354,30 @@ fn open_network(a: &RunArgs) -> Result<Network> {
         ablation::ablate_list(&mut p.mechanisms, list)?;
         net.set_params(p)?;
     }
-    Ok(net)
+    Ok((net, assemblies))
+}
+
+/// The selectivity window of `--selectivity-window A,B`, or by default the last 400 s of the
+/// init phase if the plan runs it (or None).
+fn selectivity_window(a: &RunArgs, plan: &[PhaseRun], start_s: f64) -> Result<Option<(f64, f64)>> {
+    if let Some(text) = &a.selectivity_window {
+        let bad =
+            || Error::Invalid(format!("--selectivity-window {text}: expected A,B with 0 ≤ A < B (model seconds)"));
+        let (x, y) = text.split_once(',').ok_or_else(bad)?;
+        let (x, y): (f64, f64) = (x.trim().parse().map_err(|_| bad())?, y.trim().parse().map_err(|_| bad())?);
+        if !(x.is_finite() && y.is_finite() && 0.0 <= x && x < y) {
+            return Err(bad());
+        }
+        return Ok(Some((x, y)));
+    }
+    let mut t = start_s;
+    for p in plan {
+        if p.start == Some(PhaseName::Init) {
+            return Ok(Some(((t + p.seconds - 400.0).max(t), t + p.seconds)));
+        }
+        t += p.seconds;
+    }
+    Ok(None)
 }
 
 /// `engram run`.
@@ -347,8 +396,12 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
             return Err(Error::Invalid(format!("{name} {v}: must be a finite number ≥ 0")));
         }
     }
-    let mut net = open_network(a)?;
+    if !(a.time_course.is_finite() && a.time_course > 0.0) {
+        return Err(Error::Invalid(format!("--time-course {}: must be a finite number > 0", a.time_course)));
+    }
+    let (mut net, assemblies) = open_network(a)?;
     let plan = phase_plan(a, &net)?;
+    let window = selectivity_window(a, &plan, net.time_s())?;
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     net.set_threads(threads)?;
     let criteria = RecallCriteria {
@@ -357,8 +410,17 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
         baseline_ratio: a.recall_baseline_ratio,
         ..Default::default()
     };
-    let opts = SessionOptions { criteria, weight_every_s: a.weight_every, ..Default::default() };
+    let opts = SessionOptions {
+        criteria,
+        weight_every_s: a.weight_every,
+        selectivity_window: window,
+        time_course_s: Some(a.time_course),
+        ..Default::default()
+    };
     let mut session = Session::new(net, opts);
+    if let Some(asm) = assemblies {
+        session.restore_assemblies(asm);
+    }
     let start_s = session.net().time_s();
     let total_s: f64 = plan.iter().map(|p| p.seconds).sum();
 
@@ -426,6 +488,7 @@ fn write_run_outputs(
     let params = net.params();
     let bins = session.bins();
     crate::io::rates::save_rates_csv(&a.out.join("rates.csv"), bins)?;
+    outputs::write_stimuli_csv(&a.out.join("stimuli.csv"), session.stimuli())?;
     let mut ws_csv = String::from(outputs::WEIGHT_STRUCTURE_HEADER);
     for ws in session.weight_samples() {
         outputs::weight_structure_rows(&mut ws_csv, ws);
@@ -445,7 +508,8 @@ fn write_run_outputs(
     }
     save_weights(&a.out, net)?;
     if let Some(path) = &a.save {
-        snapshot::save(path, net)?;
+        let extras = snapshot::Extras { assemblies: session.frozen_assemblies().map(|a| a.to_vec()) };
+        snapshot::save_state(path, &net.state(), &extras)?;
     }
     let sim_s = net.time_s();
     let (e_all, i_all) = monitor::mean_rates_since(bins, 0.0);
@@ -486,6 +550,9 @@ fn write_run_outputs(
         "assembly_presentations": session.tracker().presentations(),
         "weight_structure_end_of_init": session.end_of_init().map(outputs::weight_structure_json),
         "recall": recall,
+        "rates_in_windows": outputs::rates_in_windows(bins, &RATE_WINDOWS_S),
+        "selectivity": session.selectivity().map(|s| outputs::selectivity_json(&s)),
+        "selectivity_time_course": session.time_course().iter().map(outputs::selectivity_json).collect::<Vec<_>>(),
     });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Invalid(e.to_string()))?;
     atomic::atomic_write(&a.out.join("summary.json"), |w| w.write_all(text.as_bytes()))?;

@@ -8,8 +8,11 @@ use serde_json::{Value, json};
 
 use crate::error::Result;
 use crate::io::atomic;
-use crate::sim::analysis::{self, CueResponse, RecallCriteria, WeightStructure};
+use crate::sim::analysis::{self, CueResponse, RecallCriteria, Selectivity, WeightStructure};
+use crate::sim::monitor::RateBin;
+use crate::sim::params::PhaseName;
 use crate::sim::pattern::Pattern;
+use crate::sim::session::StimulusRecord;
 
 /// Name of an optional assembly index, `none` for `None`.
 fn name_or_none(names: &[String], k: Option<usize>) -> &str {
@@ -160,4 +163,59 @@ pub fn assemblies_json(assemblies: &[Pattern]) -> (Value, Value) {
         .map(|(a, b, n)| json!({ "a": assemblies[a].name, "b": assemblies[b].name, "shared": n }))
         .collect();
     (Value::Array(list), Value::Array(overlaps))
+}
+
+/// `stimuli.csv`: every presentation of the run, in order: onset and offset [s], the pattern's
+/// name, the phase it was shown in (`free` without one), the number of pixels driven, and the
+/// fraction of its parent shape's pixels (empty for a stimulus of no shape).
+pub fn write_stimuli_csv(path: &Path, stimuli: &[StimulusRecord]) -> Result<()> {
+    atomic::atomic_write(path, |w| {
+        writeln!(w, "onset_s,offset_s,pattern,phase,pixels,parent_fraction")?;
+        for s in stimuli {
+            let phase = s.phase.map_or("free", PhaseName::as_str);
+            let fraction = s.parent_fraction.map_or(String::new(), |f| format!("{f:.4}"));
+            writeln!(w, "{:.4},{:.4},{},{phase},{},{fraction}", s.onset_s, s.offset_s, s.name, s.pixels)?;
+        }
+        Ok(())
+    })
+}
+
+/// Mean E and I rates over each window `[a, b)` of model time that the bins cover completely
+/// (windows beyond the run are left out), as `{"window_s": [a, b], "e_hz": …, "i_hz": …}`.
+pub fn rates_in_windows(bins: &[RateBin], windows: &[(f64, f64)]) -> Value {
+    let covered = |a: f64, b: f64| {
+        bins.first().is_some_and(|f| f.t_s - 0.1 <= a + 1e-9) && bins.last().is_some_and(|l| l.t_s >= b - 1e-9)
+    };
+    let out: Vec<Value> = windows
+        .iter()
+        .filter(|&&(a, b)| covered(a, b))
+        .map(|&(a, b)| {
+            let sel: Vec<&RateBin> = bins.iter().filter(|x| x.t_s > a + 1e-9 && x.t_s <= b + 1e-9).collect();
+            let n = sel.len().max(1) as f64;
+            json!({
+                "window_s": [a, b],
+                "e_hz": sel.iter().map(|x| x.e_hz).sum::<f64>() / n,
+                "i_hz": sel.iter().map(|x| x.i_hz).sum::<f64>() / n,
+            })
+        })
+        .collect();
+    Value::Array(out)
+}
+
+/// One selectivity read-out as JSON, with the shapes' names.
+pub fn selectivity_json(s: &Selectivity) -> Value {
+    let names = crate::sim::shapes::SHAPE_NAMES;
+    let by_shape = |v: &dyn Fn(usize) -> Value| -> serde_json::Map<String, Value> {
+        names.iter().enumerate().take(s.cells.len()).map(|(k, n)| ((*n).to_string(), v(k))).collect()
+    };
+    json!({
+        "window_s": [s.from_s, s.to_s],
+        "threshold_hz": s.threshold_hz,
+        "presentations": by_shape(&|k| json!(s.presentations[k])),
+        "cells": by_shape(&|k| json!(s.cells[k].len())),
+        "exclusive": by_shape(&|k| json!(s.exclusive[k])),
+        "overlaps": s.overlaps.iter().map(|&(a, b, n)| json!({ "a": names[a], "b": names[b], "shared": n })).collect::<Vec<_>>(),
+        "median_selectivity_index": s.median_si,
+        "response_hz": s.response_hz,
+    })
 }

@@ -157,6 +157,18 @@ pub fn mean_rates_since(bins: &[RateBin], from_s: f64) -> (f64, f64) {
     (bins.iter().map(|b| b.e_hz).sum::<f64>() / n, bins.iter().map(|b| b.i_hz).sum::<f64>() / n)
 }
 
+/// One completed probe: every E neuron's spike count in the first `probe_s` of a presentation
+/// of pattern `shape` (an index into the tracker's names).
+#[derive(Clone, Copy, Debug)]
+pub struct Probe<'a> {
+    pub shape: usize,
+    /// Onset of the presentation [s].
+    pub onset_s: f64,
+    /// Length of the probe [s].
+    pub probe_s: f64,
+    pub counts: &'a [u16],
+}
+
 /// Live assembly detection (docs/model.md §10.1): for every shape, each E neuron's mean rate in the first
 /// 0.5 s of the shape's presentations that last at least 0.5 s, over a sliding window of the
 /// shape's most recent presentations; the assembly is the neurons above 10 Hz. Neurons may
@@ -194,12 +206,20 @@ impl AssemblyTracker {
         Self::new(super::shapes::SHAPE_NAMES.iter().map(std::string::ToString::to_string).collect(), 20, 0.5, 10.0)
     }
 
-    pub fn observe(&mut self, net: &Network) {
-        self.observe_step(net.t() - 1, net.input().stimulus.as_ref(), &net.e().spikes, net.e().len());
+    /// One step of `net` (see [`AssemblyTracker::observe_step`]).
+    pub fn observe(&mut self, net: &Network) -> Option<Probe<'_>> {
+        self.observe_step(net.t() - 1, net.input().stimulus.as_ref(), &net.e().spikes, net.e().len())
     }
 
     /// One step: `step` is the step just computed, `e_spikes` the E neurons that fired in it.
-    pub fn observe_step(&mut self, step: u64, stimulus: Option<&Stimulus>, e_spikes: &[u32], n_e: usize) {
+    /// Returns the probe completed by this step, if any.
+    pub fn observe_step(
+        &mut self,
+        step: u64,
+        stimulus: Option<&Stimulus>,
+        e_spikes: &[u32],
+        n_e: usize,
+    ) -> Option<Probe<'_>> {
         if let Some(s) = stimulus
             && s.onset == step
             && s.offset - s.onset >= self.probe_steps
@@ -207,20 +227,23 @@ impl AssemblyTracker {
         {
             self.current = Some((k, s.onset, vec![0; n_e]));
         }
-        let Some((_, onset, counts)) = self.current.as_mut() else { return };
+        let (_, onset, counts) = self.current.as_mut()?;
         for &n in e_spikes {
             if let Some(c) = counts.get_mut(n as usize) {
                 *c = c.saturating_add(1);
             }
         }
-        if step + 1 >= *onset + self.probe_steps {
-            let (k, _, counts) = self.current.take().expect("matched above");
-            let h = &mut self.history[k];
-            h.push_back(counts);
-            if h.len() > self.window {
-                h.pop_front();
-            }
+        if step + 1 < *onset + self.probe_steps {
+            return None;
         }
+        let (k, onset, counts) = self.current.take()?;
+        let h = &mut self.history[k];
+        h.push_back(counts);
+        if h.len() > self.window {
+            h.pop_front();
+        }
+        let probe_s = self.probe_steps as f64 / STEPS_PER_SECOND as f64;
+        Some(Probe { shape: k, onset_s: onset as f64 / STEPS_PER_SECOND as f64, probe_s, counts: h.back()? })
     }
 
     /// Number of complete probes currently held for each pattern.

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::shapes::ShapeSet;
 use crate::error::{Error, Result};
 
 /// Simulation time step [ms] (docs/model.md §1; fixed, not a parameter: every delay and schedule is in
@@ -58,6 +59,9 @@ pub struct Params {
     pub input: InputParams,
     pub mechanisms: Mechanisms,
     pub protocol: Protocol,
+    /// Emulations of the original's numerics, all off unless a preset asks for them.
+    #[serde(default)]
+    pub emulation: Emulation,
 }
 
 /// Sizes, connectivity and initial/static weights (docs/model.md §1, §7).
@@ -208,6 +212,37 @@ pub struct InhibitoryParams {
 pub struct InputParams {
     /// Background rate of every input unit at all times [Hz].
     pub background_hz: f64,
+    /// Which drawing of the shapes and cues the protocol shows (docs/model.md §8.3): the
+    /// original publication's, pixel for pixel (`original`), or Engram's smooth procedural
+    /// stand-ins (`smooth`).
+    #[serde(default)]
+    pub shapes: ShapeSet,
+}
+
+/// Emulations of the original implementation's numerics (docs/model.md §15.18): not features
+/// of the model, off in every preset; they exist to measure how much the artefacts matter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emulation {
+    /// Keep the P11 homeostatic trace h in single precision, stepped each step as Auryn's
+    /// EulerTrace does (decay factor rounded to 1 − 3·2⁻²⁴, every product rounded).
+    #[serde(default)]
+    pub homeostat_f32: bool,
+    /// Deliver the E spikes' STP efficacies as an Auryn 0.8 run on this many MPI processes
+    /// does (E→E and E→I read each other's and other neurons' efficacies); 1: off.
+    #[serde(default = "one")]
+    pub stp_mixup_processes: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Default for Emulation {
+    /// Everything off: the faithful model.
+    fn default() -> Self {
+        Emulation { homeostat_f32: false, stp_mixup_processes: 1 }
+    }
 }
 
 /// Switches for each mechanism, for ablations and teaching (docs/model.md §14.1 controls).
@@ -449,6 +484,8 @@ impl Params {
                 return Err(Error::param(format!("{section}.stimulus_hz"), "background + stimulus must be ≤ 5000 Hz"));
             }
         }
+        let c = Check { section: "emulation" };
+        c.count("stp_mixup_processes", self.emulation.stp_mixup_processes, 1, 64)?;
         Ok(())
     }
 

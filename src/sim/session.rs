@@ -11,13 +11,18 @@
 
 use std::sync::Arc;
 
-use super::analysis::{RecallCriteria, RecallRecorder, WeightStructure, weight_structure};
+use super::analysis::{
+    RecallCriteria, RecallRecorder, Responses, Selectivity, TimeCourse, WeightStructure, weight_structure,
+};
 use super::monitor::{AssemblyTracker, RateBin, RateMonitor, SpikeHash};
 use super::network::Network;
 use super::params::{PhaseName, STEPS_PER_SECOND};
 use super::pattern::Pattern;
 use super::shapes;
 use super::views::weight_view;
+
+/// Rate above which a neuron responds to a shape (docs/model.md §10.1) [Hz].
+pub const THRESHOLD_HZ: f64 = 10.0;
 
 /// How a [`Session`] observes its run.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,11 +34,24 @@ pub struct SessionOptions {
     /// Model time between samples of the assembly weight structure [s]; 0: only when a phase
     /// ends.
     pub weight_every_s: f64,
+    /// Window of model time [s] over which to read out the shapes' selectivity from the
+    /// presentations whose onset lies in it (docs/model.md §10.1: the original uses the last
+    /// 400 s of phase 1); None: no read-out.
+    pub selectivity_window: Option<(f64, f64)>,
+    /// Length of the consecutive windows of the selectivity time course [s], from the
+    /// session's start; None: no time course.
+    pub time_course_s: Option<f64>,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { criteria: RecallCriteria::default(), assembly_refresh_s: 1.0, weight_every_s: 60.0 }
+        SessionOptions {
+            criteria: RecallCriteria::default(),
+            assembly_refresh_s: 1.0,
+            weight_every_s: 60.0,
+            selectivity_window: None,
+            time_course_s: None,
+        }
     }
 }
 
@@ -46,8 +64,20 @@ pub struct StimulusRecord {
     pub name: String,
     /// Number of input pixels driven.
     pub pixels: usize,
+    /// For a shape or a cue cut from one, the fraction of the shape's pixels the stimulus
+    /// drives (1 for the shape itself); None for other stimuli.
+    pub parent_fraction: Option<f64>,
     /// The phase it was shown in (None: free running).
     pub phase: Option<PhaseName>,
+}
+
+/// The fraction of its parent shape's pixels that the stimulus `name` drives (see
+/// [`StimulusRecord::parent_fraction`]).
+fn parent_fraction(name: &str, pixels: &[u32], shapes: &[Pattern]) -> Option<f64> {
+    let parent = shapes.get(shapes::parent_shape(name)?)?;
+    let set: std::collections::BTreeSet<u32> = parent.indices.iter().copied().collect();
+    let shared = pixels.iter().filter(|i| set.contains(i)).count();
+    (!set.is_empty()).then(|| shared as f64 / set.len() as f64)
 }
 
 /// A network and its observers (see the module documentation).
@@ -67,15 +97,26 @@ pub struct Session {
     /// Patterns of the Input→E weight structure: the shapes, if they fit the input grid.
     input_patterns: Vec<Pattern>,
     stimuli: Vec<StimulusRecord>,
+    /// Responses to the shapes in the selectivity window, and per window of the time course.
+    responses: Option<Responses>,
+    course: Option<TimeCourse>,
     /// The phase being run has not been ended by [`Session::end_phase`] yet.
     phase_open: bool,
 }
 
 impl Session {
     pub fn new(net: Network, opts: SessionOptions) -> Self {
-        let input_patterns =
-            if net.params().network.input_side == shapes::GRID { shapes::shapes() } else { Vec::new() };
+        let input_patterns = if net.params().network.input_side == shapes::GRID {
+            shapes::shapes_of(net.params().input.shapes)
+        } else {
+            Vec::new()
+        };
+        let (k, n_e, now) = (shapes::SHAPE_NAMES.len(), net.e().len(), net.time_s());
+        let responses = opts.selectivity_window.map(|(a, b)| Responses::new(k, n_e, a, b));
+        let course = opts.time_course_s.map(|w| TimeCourse::new(k, n_e, now, w, THRESHOLD_HZ));
         Session {
+            responses,
+            course,
             phase_open: net.phase().is_some(),
             net,
             opts,
@@ -161,11 +202,32 @@ impl Session {
     pub fn run(&mut self, steps: u64, mut extra: impl FnMut(&Network) + Send) {
         let refresh = ((self.opts.assembly_refresh_s * STEPS_PER_SECOND as f64).round() as u64).max(1);
         let every = (self.opts.weight_every_s * STEPS_PER_SECOND as f64).round() as u64;
-        let Session { net, rates, hash, tracker, live, frozen, recorder, weights, input_patterns, stimuli, .. } = self;
+        let Session {
+            net,
+            rates,
+            hash,
+            tracker,
+            live,
+            frozen,
+            recorder,
+            weights,
+            input_patterns,
+            stimuli,
+            responses,
+            course,
+            ..
+        } = self;
         net.run(steps, |net| {
             rates.observe(net);
             hash.observe(net);
-            tracker.observe(net);
+            if let Some(p) = tracker.observe(net) {
+                if let Some(r) = responses.as_mut() {
+                    r.add(&p);
+                }
+                if let Some(c) = course.as_mut() {
+                    c.add(&p);
+                }
+            }
             let t = net.t();
             if let Some(s) = &net.input().stimulus
                 && s.onset + 1 == t
@@ -176,6 +238,7 @@ impl Session {
                     offset_s: s.offset as f64 / per,
                     name: s.name.clone(),
                     pixels: s.pixels.len(),
+                    parent_fraction: parent_fraction(&s.name, &s.pixels, input_patterns),
                     phase: net.phase().map(|(name, _)| name),
                 });
             }
@@ -198,6 +261,14 @@ impl Session {
     /// until every shape has been shown).
     pub fn assemblies(&self) -> Arc<Vec<Pattern>> {
         self.frozen.clone().unwrap_or_else(|| self.live.clone())
+    }
+
+    /// Takes `assemblies` as the ones frozen at the end of the init phase (restored with a
+    /// snapshot, or given by the user): rates, recall and weight structure use them from now.
+    pub fn restore_assemblies(&mut self, assemblies: Vec<Pattern>) {
+        let asm = Arc::new(assemblies);
+        self.set_rate_assemblies(&asm);
+        self.frozen = Some(asm);
     }
 
     /// The assemblies frozen at the end of the init phase, if it has ended.
@@ -249,6 +320,19 @@ impl Session {
     /// Every stimulus presentation so far.
     pub fn stimuli(&self) -> &[StimulusRecord] {
         &self.stimuli
+    }
+
+    /// The selectivity read-out over the configured window, if one was asked for.
+    pub fn selectivity(&self) -> Option<Selectivity> {
+        self.responses.as_ref().map(|r| r.selectivity(THRESHOLD_HZ))
+    }
+
+    /// The selectivity time course so far, the current window included.
+    pub fn time_course(&self) -> Vec<Selectivity> {
+        let Some(c) = &self.course else { return Vec::new() };
+        let mut c = c.clone();
+        c.finish();
+        c.windows
     }
 
     pub fn into_network(self) -> Network {

@@ -633,7 +633,8 @@ mod tests {
             assert!(rows[top] >= 3 * rows[bottom], "{set:?} top {} bottom {}", rows[top], rows[bottom]);
             let mid = (bottom + 8..top - 8).max_by_key(|&y| rows[y]).unwrap();
             assert!(rows[mid] >= 3 * rows[bottom] && rows[mid] < rows[top], "{set:?}");
-            assert!((bottom + top) / 2 - 10 < mid && mid < (bottom + top) / 2 + 10, "{set:?}");
+            let centre = bottom.midpoint(top);
+            assert!(centre - 10 < mid && mid < centre + 10, "{set:?}");
             // Stem on the left (not mirrored): top bar and stem start at the same column, and the
             // top bar reaches far right of the stem.
             let xs = |y: usize| f.indices.iter().filter(move |&&i| i / 64 == y as u32).map(|&i| i % 64);

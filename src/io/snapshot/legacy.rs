@@ -93,6 +93,8 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
                 let eff = d.f32s(&eff_name, ids.len(), n)?;
                 push(ids_name, Array::U32(ids));
                 push(eff_name, Array::F32(eff));
+                // No emulation of the STP mix-up existed then.
+                push(format!("delay.{}.{k}.mixed", pop.stem()), Array::F32(Vec::new()));
             }
         }
         Ok(())
@@ -122,6 +124,10 @@ pub(super) fn decode(d: &mut Dec<'_>, params: Params, version: u32) -> Result<Ne
         push("post.z".into(), Array::F32(z));
         push("post.h".into(), Array::F64(h));
         push("post.base".into(), Array::U64(vec![post_base]));
+        // No single-precision homeostat existed then: its array holds the initial value, as in
+        // a network that never switched it on (switching it on starts it from h).
+        let h0 = params.plasticity.nu_bar_init_hz * params.plasticity.tau_hom_s;
+        push("post.h32".into(), Array::F32(vec![h0 as f32; ne]));
         Ok(())
     })?;
 

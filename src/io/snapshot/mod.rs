@@ -17,8 +17,10 @@
 //! hash), `ARRS` (every evolving array of the network by name — neuron variables, weights, STP,
 //! delay lines, traces, the global rate estimate — as listed once in the network's state list:
 //! a count, then per array its name, a type code (0 f32, 1 f64, 2 u32, 3 u64) and its values),
-//! and `INPT` (input layer: last spikes, stimulus mask, rate classes, both random streams,
-//! rates, schedule, patterns, active stimulus, next onset). An array of values is its element
+//! `INPT` (input layer: last spikes, stimulus mask, rate classes, both random streams,
+//! rates, schedule, patterns, active stimulus, next onset), and optionally `ASMB` (the
+//! assemblies frozen at the end of the init phase: count, then per assembly its name, members
+//! and rates), which a run or the window restores with the network. An array of values is its element
 //! count (u64) followed by the elements. Versions 1 to 4 stored the arrays field by field in
 //! sections `NEUR`, `SYNW`, `STPS`, `DLAY` and `TRAC` (see `legacy.rs`); they are still read.
 //! The connectivity is not stored: it is rebuilt from the parameters' seed and checked against
@@ -44,6 +46,7 @@ use crate::error::{Error, Result};
 use crate::sim::monitor::{FNV_OFFSET, fnv1a};
 use crate::sim::network::{Array, Network, NetworkState, SpikeCounts};
 use crate::sim::params::{Params, PhaseName};
+use crate::sim::pattern::Pattern;
 
 /// First bytes of every snapshot file.
 pub const MAGIC: [u8; 8] = *b"ENGRAMST";
@@ -52,15 +55,22 @@ pub const VERSION: u32 = 5;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 
-/// Saves the state of `net` to `path` atomically: a failed save keeps the previous file.
-pub fn save(path: &Path, net: &Network) -> Result<()> {
-    save_state(path, &net.state())
+/// What a snapshot carries besides the network state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extras {
+    /// The assemblies frozen at the end of the init phase, if it had ended (section `ASMB`).
+    pub assemblies: Option<Vec<Pattern>>,
 }
 
-/// Saves an exported state (see [`Network::state`]) atomically, e.g. on a thread other than
-/// the simulation's.
-pub fn save_state(path: &Path, state: &NetworkState) -> Result<()> {
-    save_with(path, state, |w, bytes| w.write_all(bytes))
+/// Saves the state of `net` to `path` atomically: a failed save keeps the previous file.
+pub fn save(path: &Path, net: &Network) -> Result<()> {
+    save_state(path, &net.state(), &Extras::default())
+}
+
+/// Saves an exported state (see [`Network::state`]) and its extras atomically, e.g. on a
+/// thread other than the simulation's.
+pub fn save_state(path: &Path, state: &NetworkState, extras: &Extras) -> Result<()> {
+    save_with(path, state, extras, |w, bytes| w.write_all(bytes))
 }
 
 /// [`save_state`] with the last step — writing the encoded file to the temporary file — done
@@ -68,21 +78,32 @@ pub fn save_state(path: &Path, state: &NetworkState) -> Result<()> {
 pub fn save_with(
     path: &Path,
     state: &NetworkState,
+    extras: &Extras,
     write: impl FnOnce(&mut dyn Write, &[u8]) -> io::Result<()>,
 ) -> Result<()> {
-    let bytes = to_bytes(state)?;
+    let bytes = to_bytes(state, extras)?;
     atomic_write(path, |w| write(w, &bytes))
 }
 
 /// Loads a snapshot into a new network (on one compute thread).
 pub fn load(path: &Path) -> Result<Network> {
+    load_with_extras(path).map(|(net, _)| net)
+}
+
+/// Loads a snapshot into a new network (on one compute thread), with its extras.
+pub fn load_with_extras(path: &Path) -> Result<(Network, Extras)> {
     let file = path.display().to_string();
-    let state = read_state(path)?;
-    Network::from_state(state).map_err(|e| Error::parse(&file, 0, e.to_string()))
+    let (state, extras) = read_state(path)?;
+    let n_e = state.params.network.n_e;
+    if let Some(a) = extras.assemblies.iter().flatten().find(|a| a.indices.iter().any(|&i| i as usize >= n_e)) {
+        return Err(Error::parse(&file, 0, format!("assembly `{}` names a neuron beyond the {n_e} E neurons", a.name)));
+    }
+    let net = Network::from_state(state).map_err(|e| Error::parse(&file, 0, e.to_string()))?;
+    Ok((net, extras))
 }
 
 /// Reads and decodes a snapshot file without building the network.
-pub fn read_state(path: &Path) -> Result<NetworkState> {
+pub fn read_state(path: &Path) -> Result<(NetworkState, Extras)> {
     let file = path.display().to_string();
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let size = f.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -140,8 +161,8 @@ const F64: u8 = 1;
 const U32: u8 = 2;
 const U64: u8 = 3;
 
-/// Encodes a state as a complete snapshot file of the current version.
-pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
+/// Encodes a state and its extras as a complete snapshot file of the current version.
+pub fn to_bytes(s: &NetworkState, extras: &Extras) -> Result<Vec<u8>> {
     let mut e = Enc { buf: Vec::new() };
     e.section(*b"PARM", |e| {
         let toml = preset::to_toml(&s.params)?;
@@ -191,6 +212,17 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
         codec::encode_input(e, &s.input);
         Ok(())
     })?;
+    if let Some(asm) = &extras.assemblies {
+        e.section(*b"ASMB", |e| {
+            e.u64(asm.len() as u64);
+            for p in asm {
+                e.str(&p.name);
+                e.u32s(&p.indices);
+                e.f32s(&p.values);
+            }
+            Ok(())
+        })?;
+    }
     let payload = e.buf;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
@@ -204,7 +236,7 @@ pub fn to_bytes(s: &NetworkState) -> Result<Vec<u8>> {
 
 /// Decodes a complete snapshot file (header and payload) of any readable version. `file`
 /// names it in errors.
-pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
+pub fn from_bytes(bytes: &[u8], file: &str) -> Result<(NetworkState, Extras)> {
     let payload_len = check_header(&bytes[..bytes.len().min(HEADER_LEN)], bytes.len() as u64, file)?;
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     let payload = &bytes[HEADER_LEN..HEADER_LEN + payload_len];
@@ -223,11 +255,27 @@ pub fn from_bytes(bytes: &[u8], file: &str) -> Result<NetworkState> {
         let text = std::str::from_utf8(d.take(n, "parameters")?).map_err(|_| d.err("parameters: not UTF-8"))?;
         preset::parse_preset(text, &format!("{file} (embedded parameters)"))
     })?;
+    let n_e = params.network.n_e;
     let state = if version >= 5 { decode_v5(&mut d, params)? } else { legacy::decode(&mut d, params, version)? };
+    let mut extras = Extras::default();
+    if version >= 5 && d.pos != bytes.len() {
+        extras.assemblies = Some(d.section(*b"ASMB", |d| {
+            // An assembly takes at least 24 bytes (three counts).
+            let n = d.count("assemblies", 0, usize::MAX, 24)?;
+            let mut asm = Vec::with_capacity(n);
+            for k in 0..n {
+                let name = d.str(&format!("assembly {k} name"))?;
+                let indices = d.u32s(&format!("assembly `{name}` members"), 0, n_e)?;
+                let values = d.f32s(&format!("assembly `{name}` rates"), indices.len(), n_e)?;
+                asm.push(Pattern { name, indices, values });
+            }
+            Ok(asm)
+        })?);
+    }
     if d.pos != bytes.len() {
         return Err(d.err("unexpected data after the last section"));
     }
-    Ok(state)
+    Ok((state, extras))
 }
 
 /// The clock fields of `CLCK`: step, phase, counts (and, before version 5, the global rate

@@ -6,7 +6,9 @@
 //! [`weight_structure`] on the snapshot it already holds.
 
 mod recall;
+mod selectivity;
 mod structure;
 
 pub use recall::{CueResponse, RecallCriteria, RecallRecorder, RecallTally, shape_parent, tally};
+pub use selectivity::{Responses, Selectivity, TimeCourse};
 pub use structure::{BlockMean, WeightStructure, overlaps, weight_structure};

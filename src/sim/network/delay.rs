@@ -8,11 +8,19 @@ pub(super) struct DelayLine {
     pub delay: usize,
     pub ids: Vec<Vec<u32>>,
     pub eff: Vec<Vec<f32>>,
+    /// With the STP mix-up emulation (docs/model.md §15.18), the efficacies E→I delivers,
+    /// one per spike; empty otherwise (E→I then delivers `eff` like E→E).
+    pub mixed: Vec<Vec<f32>>,
 }
 
 impl DelayLine {
     pub fn new(delay: usize) -> Self {
-        DelayLine { delay, ids: vec![Vec::new(); delay + 1], eff: vec![Vec::new(); delay + 1] }
+        DelayLine {
+            delay,
+            ids: vec![Vec::new(); delay + 1],
+            eff: vec![Vec::new(); delay + 1],
+            mixed: vec![Vec::new(); delay + 1],
+        }
     }
 
     /// Slot of the spikes emitted at step t.
@@ -29,5 +37,11 @@ impl DelayLine {
     pub fn arrivals(&self, t: u64) -> (&[u32], &[f32]) {
         let s = self.arriving(t);
         (&self.ids[s], &self.eff[s])
+    }
+
+    /// The mixed-up efficacies of the spikes arriving at step t, if the emulation stored any.
+    pub fn mixed_arrivals(&self, t: u64) -> Option<&[f32]> {
+        let s = self.arriving(t);
+        (!self.mixed[s].is_empty()).then_some(&self.mixed[s][..])
     }
 }

@@ -52,6 +52,32 @@ pub(super) struct Derived {
     /// Upper bound of inhibitory weights [g_L].
     pub w_max_i: f32,
     pub stp: bool,
+    /// The single-precision homeostat emulation, if on (docs/model.md §15.18).
+    pub hom32: Option<Hom32>,
+    /// Processes of the STP efficacy mix-up emulation; 1: off (docs/model.md §15.18).
+    pub stp_mixup: usize,
+}
+
+/// Constants of the single-precision homeostatic trace, all in f32 as the original has them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Hom32 {
+    /// Per-step factor e^(−dt/τ_hom), computed in f64 and rounded to f32 (1 − 3·2⁻²⁴ for
+    /// τ_hom = 600 s).
+    pub decay: f32,
+    /// τ_hom [s] and κ [Hz] in f32.
+    pub tau_s: f32,
+    pub kappa_hz: f32,
+}
+
+impl Hom32 {
+    pub fn new(tau_hom_s: f64, kappa_hz: f64) -> Self {
+        let dt_s = crate::sim::params::DT_MS * 1e-3;
+        Hom32 {
+            decay: (-dt_s / f64::from(tau_hom_s as f32)).exp() as f32,
+            tau_s: tau_hom_s as f32,
+            kappa_hz: kappa_hz as f32,
+        }
+    }
 }
 
 impl Derived {
@@ -93,6 +119,8 @@ impl Derived {
             zeta: p.inhibitory.zeta as f32,
             w_max_i: p.inhibitory.w_max as f32,
             stp: m.stp,
+            hom32: p.emulation.homeostat_f32.then(|| Hom32::new(pl.tau_hom_s, pl.kappa_hz)),
+            stp_mixup: p.emulation.stp_mixup_processes,
         }
     }
 

@@ -33,18 +33,25 @@ pub(super) struct Ltd<'a> {
     /// h's scale over τ_hom·κ: turns a stored h_i into ν̄_i/κ (P11 only).
     h_to_ratio: f64,
     p11: bool,
+    /// With the single-precision homeostat emulation: h in f32, τ_hom and κ (see
+    /// [`super::derived::Hom32`]); ν̄_i/κ is then (h_i/τ_hom)/κ in f32, as the original reads it.
+    h32: Option<(&'a [f32], f32, f32)>,
 }
 
 impl<'a> Ltd<'a> {
-    pub fn new(y: &'a [f32], h: &'a [f64], c: PostScale, d: &Derived) -> Self {
+    pub fn new(y: &'a [f32], (h, h32): (&'a [f64], &'a [f32]), c: PostScale, d: &Derived) -> Self {
         let h_to_ratio = c.h * (d.inv_tau_hom / d.kappa_hz);
-        Ltd { y, h, by: d.b_ltd * c.y, h_to_ratio, p11: d.rule == Rule::P11 }
+        let h32 = d.hom32.map(|e| (h32, e.tau_s, e.kappa_hz));
+        Ltd { y, h, by: d.b_ltd * c.y, h_to_ratio, p11: d.rule == Rule::P11, h32 }
     }
 
     /// The amplitude for neuron `i` of the partition (local index).
     #[inline(always)]
     fn at(&self, i: usize) -> f32 {
-        let ratio = self.p11.then(|| (self.h[i] * self.h_to_ratio) as f32);
+        let ratio = self.p11.then(|| match self.h32 {
+            None => (self.h[i] * self.h_to_ratio) as f32,
+            Some((h, tau, kappa)) => h[i] / tau / kappa,
+        });
         plasticity::ltd(self.by * self.y[i], ratio)
     }
 }

@@ -8,10 +8,12 @@
 //! | `schedule.rs` | partitions and the phases of a step on the compute pool (raw pointers) |
 //! | `kernels.rs` | arrivals and postsynaptic updates, scalar and AVX2, prefetching |
 //! | `delay.rs` | spikes in flight |
+//! | `emulation.rs` | emulations of the original's numerics (off in every preset) |
 //! | `health.rs` | finite-value checks of the state, for the runaway guard |
 
 mod delay;
 mod derived;
+mod emulation;
 mod health;
 mod kernels;
 mod schedule;
@@ -58,6 +60,9 @@ pub struct Network {
     x: [PreTrace; 3],
     /// Postsynaptic traces y (τ₋), z (τ_slow) and homeostatic h (τ_hom) of E neurons, scaled.
     post: PostTraces,
+    /// The homeostatic trace in single precision, stepped every step while its emulation is
+    /// on (docs/model.md §15.18); unused otherwise.
+    h32: Vec<f32>,
     /// Global E-rate estimate H of the inhibitory rule ≈ N_E × mean E rate [Hz].
     h_global: f64,
     /// Phase being run, and the step at which it started.
@@ -91,6 +96,7 @@ impl Network {
             delays: [DelayLine::new(delay), DelayLine::new(delay), DelayLine::new(delay)],
             x: [PreTrace::new(ne), PreTrace::new(ni), PreTrace::new(nin)],
             post: PostTraces::new(ne, h0),
+            h32: vec![h0 as f32; ne],
             h_global: params.inhibitory.target_rate_hz * ne as f64,
             phase: None,
             counts: SpikeCounts::default(),
@@ -155,6 +161,12 @@ impl Network {
         }
         if new.post != old.post {
             self.post.rebase(t, &old.post);
+        }
+        // The single-precision homeostat starts from the exact trace when switched on.
+        if old.hom32.is_none() && new.hom32.is_some() {
+            for (i, h) in self.h32.iter_mut().enumerate() {
+                *h = self.post.read(i, t, &old.post).2 as f32;
+            }
         }
         self.d = new;
         let stim = self.phase.map_or(self.input.stimulus_hz(), |(ph, _)| params.protocol.phase(ph).stimulus_hz);
@@ -241,7 +253,10 @@ impl Network {
 
     /// Mean rate estimate ν̄_i of E neuron i from the homeostatic trace [Hz].
     pub fn nu_bar(&self, i: usize) -> f64 {
-        self.post_trace(i).2 * self.d.inv_tau_hom
+        match self.d.hom32 {
+            Some(h) => f64::from(self.h32[i] / h.tau_s),
+            None => self.post_trace(i).2 * self.d.inv_tau_hom,
+        }
     }
 
     /// Global E-rate estimate H of the inhibitory rule [Hz] (≈ N_E × mean E rate).
@@ -329,10 +344,10 @@ impl Network {
     }
 
     /// The patterns of a pattern set.
-    pub fn patterns_of(set: &PatternSet) -> Vec<Pattern> {
+    pub fn patterns_of(set: &PatternSet, drawing: shapes::ShapeSet) -> Vec<Pattern> {
         match set {
-            PatternSet::Shapes => shapes::shapes(),
-            PatternSet::Cues => shapes::cues(),
+            PatternSet::Shapes => shapes::shapes_of(drawing),
+            PatternSet::Cues => shapes::cues_of(drawing),
             PatternSet::None => Vec::new(),
         }
     }
@@ -341,7 +356,7 @@ impl Network {
     /// network state carries over (docs/model.md §9, §10).
     pub fn start_phase(&mut self, name: PhaseName) {
         let phase = self.params.protocol.phase(name).clone();
-        let patterns = Self::patterns_of(&phase.patterns);
+        let patterns = Self::patterns_of(&phase.patterns, self.params.input.shapes);
         self.input.start_phase(&phase, patterns, self.t);
         self.phase = Some((name, self.t));
     }

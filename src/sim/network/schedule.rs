@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use super::Network;
+use super::emulation;
 use super::kernels::{self, Ltd, PostSpike};
 use crate::sim::connectivity::{Plasticity, Population, ProjectionId, Projections};
 use crate::sim::neuron::{self, NeuronSlices, Neurons};
@@ -144,6 +145,7 @@ struct Writable {
     y: Disjoint<f32>,
     z: Disjoint<f32>,
     h: Disjoint<f64>,
+    h32: Disjoint<f32>,
     parts: Disjoint<Part>,
 }
 
@@ -161,6 +163,7 @@ impl Writable {
             y: Disjoint::new(&mut net.post.y),
             z: Disjoint::new(&mut net.post.z),
             h: Disjoint::new(&mut net.post.h),
+            h32: Disjoint::new(&mut net.h32),
             parts: Disjoint::new(&mut net.plan.parts),
         }
     }
@@ -270,6 +273,11 @@ impl Network {
                 Some(stp) if stp_on => eff.extend(spikes.iter().map(|&j| stp.fire(j as usize, t))),
                 _ => eff.resize(spikes.len(), 1.0),
             }
+            line.mixed[slot].clear();
+            if pop == Population::E && stp_on && self.d.stp_mixup > 1 {
+                let (ee, ei) = emulation::mix_efficacies(&line.ids[slot], &line.eff[slot], self.d.stp_mixup);
+                (line.eff[slot], line.mixed[slot]) = (ee, ei);
+            }
         }
         let d = &self.d;
         self.plan.post.clear();
@@ -299,12 +307,18 @@ impl Network {
         let pp = self.plan.threads() + 1;
         let (re, e0) = (part.e.clone(), part.e.start);
         // SAFETY: partition k's post traces, written by no thread in this phase.
-        let (y, h) = unsafe { (w.y.range(re.clone()), w.h.range(re)) };
+        let (y, h, h32) = unsafe { (w.y.range(re.clone()), w.h.range(re.clone()), w.h32.range(re)) };
         let c = self.post.scale(t, &d.post);
-        let ltd = Ltd::new(y, h, c, d);
+        let ltd = Ltd::new(y, (h, h32), c, d);
         for id in ProjectionId::ALL {
             let (proj, splits) = (&self.proj[id], &self.plan.splits[id.index()]);
-            let (ids, eff) = self.delays[id.pre().index()].arrivals(t);
+            let line = &self.delays[id.pre().index()];
+            let (ids, mut eff) = line.arrivals(t);
+            if id == ProjectionId::Ei
+                && let Some(mixed) = line.mixed_arrivals(t)
+            {
+                eff = mixed;
+            }
             let g = w.neurons(id.post()).target(id);
             // SAFETY: each call gets partition k's share of the projection's rows, whose targets
             // all lie in partition k (row splits), exclusive to this thread in this phase.
@@ -419,7 +433,12 @@ impl Network {
             let part: &Part = w.parts.at(k);
             let re = part.e.clone();
             let yzh = (w.y.range_mut(re.clone()), w.z.range_mut(re.clone()), w.h.range_mut(re.clone()));
-            PostTraces::spikes(yzh, re, &part.spikes_e, self.post.base, self.t, &self.d.post);
+            PostTraces::spikes(yzh, re.clone(), &part.spikes_e, self.post.base, self.t, &self.d.post);
+            if let Some(e) = self.d.hom32 {
+                let e0 = re.start;
+                let spikes = part.spikes_e.iter().map(move |&i| i as usize - e0);
+                emulation::hom32_step(w.h32.range_mut(re), spikes, e.decay);
+            }
         }
     }
 

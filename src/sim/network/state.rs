@@ -97,6 +97,8 @@ enum Check {
     Fixed,
     /// Exactly this long.
     Len(usize),
+    /// Exactly this long, or empty.
+    LenOrEmpty(usize),
     /// Neuron indices: at most `n` of them, each below `n`.
     Ids(usize),
     /// Steps at or before the state's step `t`.
@@ -141,6 +143,7 @@ macro_rules! state_list {
                 v.u32s(&format!("delay.{}.{k}.ids", pop.stem()), &$($m)? line.ids[k], Check::Ids(n))?;
                 let len = line.ids[k].len();
                 v.f32s(&format!("delay.{}.{k}.eff", pop.stem()), &$($m)? line.eff[k], Check::Len(len))?;
+                v.f32s(&format!("delay.{}.{k}.mixed", pop.stem()), &$($m)? line.mixed[k], Check::LenOrEmpty(len))?;
             }
         }
         for pop in Population::ALL {
@@ -154,6 +157,7 @@ macro_rules! state_list {
         v.f32s("post.z", &$($m)? net.post.z, Check::Fixed)?;
         v.f64s("post.h", &$($m)? net.post.h, Check::Fixed)?;
         v.scalar_u64("post.base", &$($m)? net.post.base, Check::Base { t, span })?;
+        v.f32s("post.h32", &$($m)? net.h32, Check::Fixed)?;
     }};
 }
 
@@ -207,7 +211,8 @@ impl Import {
 
     fn check_len(name: &str, got: usize, have: usize, check: Check) -> Result<()> {
         let want = match check {
-            Check::Len(n) => n,
+            Check::LenOrEmpty(_) if got == 0 => return Ok(()),
+            Check::Len(n) | Check::LenOrEmpty(n) => n,
             Check::Ids(n) if got <= n => return Ok(()),
             Check::Ids(n) => return Err(bad(format!("{name}: {got} values, at most {n} expected"))),
             Check::Fixed | Check::NotAfter(_) | Check::Base { .. } => have,

@@ -43,13 +43,17 @@ impl Bits {
         Bits(rows)
     }
 
-    fn union(mut self, other: Bits) -> Bits {
-        self.0.iter_mut().zip(other.0).for_each(|(a, b)| *a |= b);
+    fn union(mut self, other: &Bits) -> Bits {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
         self
     }
 
-    fn minus(mut self, other: Bits) -> Bits {
-        self.0.iter_mut().zip(other.0).for_each(|(a, b)| *a &= !b);
+    fn minus(mut self, other: &Bits) -> Bits {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
+        }
         self
     }
 
@@ -98,8 +102,8 @@ fn ring(c: Pt, r_in: f64, r_out: f64) -> Bits {
 }
 
 /// `parent` without the pixels of the `erased` regions, then with `flip` inverted.
-fn cut(parent: Bits, erased: &[Bits], flip: &[u16]) -> Bits {
-    erased.iter().fold(parent, |b, &e| b.minus(e)).flip(flip)
+fn cut(parent: &Bits, erased: &[Bits], flip: &[u16]) -> Bits {
+    erased.iter().fold(*parent, Bits::minus).flip(flip)
 }
 
 /// Circle, square, cross, triangle (960, 1193, 832 and 980 pixels).
@@ -111,15 +115,15 @@ fn shape_bits() -> [Bits; 4] {
     ]);
     // A frame: 6 px wide on the left, 7 on the right, 6 at the bottom and top; the bottom-right
     // corner pixel is missing.
-    let square = rect(5, 58, 5, 58).minus(rect(11, 51, 11, 52)).flip(&[378]);
+    let square = rect(5, 58, 5, 58).minus(&rect(11, 51, 11, 52)).flip(&[378]);
     // Two strokes, "/" and "\", each a nearly rectangular quadrilateral about 6.5 px wide.
     let cross = polygon(&[(11.75, 3.0), (58.0, 52.75), (53.75, 57.75), (7.25, 7.75)])
-        .union(polygon(&[(7.75, 52.0), (53.25, 3.5), (58.5, 7.0), (11.0, 58.0)]))
+        .union(&polygon(&[(7.75, 52.0), (53.25, 3.5), (58.5, 7.0), (11.0, 58.0)]))
         .flip(&[441, 853, 948, 1633, 2516, 2840, 2857, 2922, 3400, 3513, 3723]);
     // An upright triangle with an inner triangle removed: a base bar 7 rows high, sides 6–7 px
     // across in each row.
     let triangle = polygon(&[(2.5, 3.75), (63.0, 3.0), (32.5, 60.0)])
-        .minus(polygon(&[(13.0, 10.5), (52.5, 10.0), (32.5, 47.5)]))
+        .minus(&polygon(&[(13.0, 10.5), (52.5, 10.0), (32.5, 47.5)]))
         .flip(&[255, 1872, 2524, 2660, 2914, 3111, 3238]);
     [circle, square, cross, triangle]
 }
@@ -130,6 +134,7 @@ pub(super) fn shapes() -> Vec<Pattern> {
 }
 
 /// The twenty cues of `shapes_cues.pat`, in file order.
+#[expect(clippy::too_many_lines, reason = "one table: the construction of each of the twenty cues")]
 pub(super) fn cues() -> Vec<Pattern> {
     let [circle, square, cross, triangle] = shape_bits();
     let cues = [
@@ -137,7 +142,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "circle1",
             cut(
-                circle,
+                &circle,
                 &[left_of((56.0, 44.5), (28.0, 12.0))],
                 &[
                     79, 87, 146, 149, 208, 213, 266, 393, 406, 470, 579, 599, 646, 705, 1024, 1218, 1422, 1480, 1486,
@@ -150,7 +155,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "circle2",
             cut(
-                circle,
+                &circle,
                 &[
                     polygon(&[(-9.5, 15.5), (6.0, 10.5), (21.5, 19.5), (-4.0, 22.5)]),
                     polygon(&[(23.0, 50.0), (37.0, 56.5), (39.0, 64.5), (26.0, 61.5)]),
@@ -167,7 +172,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "circle3",
             cut(
-                circle,
+                &circle,
                 &[
                     polygon(&[(50.5, 12.5), (62.0, 6.0), (58.5, 19.5), (44.0, 26.5)]),
                     polygon(&[(0.0, 2.5), (18.5, 1.5), (30.0, 14.5), (6.5, 18.0)]),
@@ -185,7 +190,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "circle4",
             cut(
-                circle,
+                &circle,
                 &[left_of((-9.0, 26.5), (49.5, 32.0))],
                 &[
                     50, 79, 105, 266, 393, 413, 486, 579, 599, 617, 635, 646, 705, 746, 943, 1023, 1024, 1073, 1076,
@@ -198,7 +203,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "square1",
             cut(
-                square,
+                &square,
                 &[
                     polygon(&[(-2.5, -1.0), (5.5, 1.5), (26.0, 17.0), (6.5, 20.0)]),
                     polygon(&[(4.0, 45.5), (27.5, 48.5), (21.0, 65.5), (4.0, 64.5)]),
@@ -217,7 +222,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "square2",
             cut(
-                square,
+                &square,
                 &[rect(5, 19, 18, 37), rect(50, 58, 26, 39), rect(26, 36, 51, 63), rect(21, 38, 3, 16)],
                 &[
                     23, 33, 228, 229, 342, 343, 418, 550, 597, 661, 738, 787, 914, 917, 978, 995, 1216, 1224, 1229,
@@ -229,18 +234,18 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "square3",
             cut(
-                square,
+                &square,
                 &[rect(27, 51, 3, 12), rect(29, 52, 53, 63)],
                 &[413, 434, 560, 603, 667, 734, 818, 946, 1392, 1393, 2098, 2288, 2801, 3185, 3288, 3632, 3994],
             ),
         ),
         // Upper part (rows 29 and above) cut off.
-        ("square4", cut(square, &[rect(0, 63, 29, 63)], &[1547, 1585, 1600, 1663, 1730, 1789, 1996, 2036])),
+        ("square4", cut(&square, &[rect(0, 63, 29, 63)], &[1547, 1585, 1600, 1663, 1730, 1789, 1996, 2036])),
         // Lower-left arm cut off.
         (
             "cross1",
             cut(
-                cross,
+                &cross,
                 &[left_of((44.0, 10.0), (11.0, 47.5))],
                 &[
                     1, 179, 253, 305, 306, 376, 623, 639, 685, 700, 822, 826, 1001, 1017, 1334, 1376, 1393, 1460, 1505,
@@ -254,7 +259,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "cross2",
             cut(
-                cross,
+                &cross,
                 &[polygon(&[(15.0, 21.0), (45.5, 17.0), (52.5, 44.0), (20.5, 42.0)])],
                 &[
                     1, 8, 179, 253, 269, 305, 306, 376, 623, 639, 663, 685, 700, 713, 822, 826, 969, 1001, 1017, 1129,
@@ -268,7 +273,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "cross3",
             cut(
-                cross,
+                &cross,
                 &[left_of((15.5, 57.5), (41.0, 26.5)), left_of((49.5, 41.5), (31.5, 21.0))],
                 &[
                     1, 8, 269, 663, 713, 969, 1289, 1361, 1419, 1503, 1636, 1808, 1830, 2023, 2085, 2212, 2257, 2516,
@@ -280,7 +285,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "cross4",
             cut(
-                cross,
+                &cross,
                 &[left_of((42.5, 45.5), (14.0, 15.0))],
                 &[
                     1, 1631, 1884, 1945, 2013, 2078, 2143, 2208, 2257, 2276, 2336, 2404, 2516, 2579, 2635, 2702, 2705,
@@ -292,7 +297,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "triangle1",
             cut(
-                triangle,
+                &triangle,
                 &[
                     polygon(&[(12.5, 20.5), (24.5, 15.0), (32.5, 26.5), (7.0, 47.5)]),
                     polygon(&[(42.0, 17.5), (53.5, 23.0), (57.0, 36.5), (40.0, 34.5)]),
@@ -309,7 +314,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "triangle2",
             cut(
-                triangle,
+                &triangle,
                 &[
                     polygon(&[(-7.0, 3.5), (23.0, -4.0), (16.0, 11.5), (9.0, 24.0)]),
                     polygon(&[(19.5, 39.0), (52.5, 38.0), (50.0, 57.0), (30.5, 69.5)]),
@@ -325,7 +330,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "triangle3",
             cut(
-                triangle,
+                &triangle,
                 &[left_of((36.0, 54.0), (38.5, 19.0))],
                 &[
                     98, 133, 322, 514, 807, 837, 997, 1032, 1047, 1105, 1106, 1677, 1804, 1999, 2589, 2590, 2790, 3608,
@@ -337,7 +342,7 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "triangle4",
             cut(
-                triangle,
+                &triangle,
                 &[rect(0, 63, 23, 63)],
                 &[
                     133, 322, 514, 837, 880, 954, 1042, 1197, 1224, 1263, 1288, 1303, 1343, 1389, 1493, 2717, 2776,
@@ -349,8 +354,8 @@ pub(super) fn cues() -> Vec<Pattern> {
         (
             "other1",
             rect(17, 24, 3, 60)
-                .union(rect(17, 50, 55, 60))
-                .union(rect(17, 47, 32, 37))
+                .union(&rect(17, 50, 55, 60))
+                .union(&rect(17, 47, 32, 37))
                 .flip(&[16, 144, 283, 284, 347, 3290, 3379, 3383, 3420, 3507, 3920, 4020, 4048, 4083]),
         ),
         // Random dots with a dense, thinned triangle in them (1534 pixels).
@@ -360,8 +365,8 @@ pub(super) fn cues() -> Vec<Pattern> {
         // Chimera: the left part of the triangle and the right part of the cross.
         (
             "other4",
-            cut(triangle, &[left_of((33.0, 59.5), (29.5, -15.0))], &[])
-                .union(cut(cross, &[left_of((34.5, 11.0), (29.0, 64.5))], &[]))
+            cut(&triangle, &[left_of((33.0, 59.5), (29.5, -15.0))], &[])
+                .union(&cut(&cross, &[left_of((34.5, 11.0), (29.0, 64.5))], &[]))
                 .flip(&[
                     48, 57, 133, 177, 245, 250, 322, 380, 447, 498, 506, 514, 623, 639, 685, 700, 795, 826, 837, 948,
                     985, 986, 1001, 1011, 1017, 1032, 1047, 1059, 1105, 1106, 1334, 1393, 1460, 1504, 1507, 1677, 1804,

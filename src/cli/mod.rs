@@ -1,5 +1,6 @@
-//! Headless command-line front end: `engram run` and `engram bench`. Thin: argument parsing,
-//! progress, and writing results; all modelling is in [`crate::sim`], all formats in [`crate::io`].
+//! Headless command-line front end: `engram run` and `engram bench`, and `sweep` (many runs
+//! from one spec). Thin: argument parsing, progress, and writing results; all modelling is in
+//! [`crate::sim`], all formats in [`crate::io`].
 
 use std::fs;
 use std::io::{IsTerminal, Write};
@@ -21,6 +22,7 @@ use crate::sim::{ProjectionId, ablation};
 
 mod figures;
 mod outputs;
+mod sweep;
 
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about = "Watch memories form in a spiking neural network (Zenke et al. 2015)")]
@@ -68,6 +70,9 @@ pub enum Command {
     Figures(figures::FiguresArgs),
     /// List the built-in presets.
     Presets,
+    /// Expand a spec (presets × variants × seeds) into runs; run them here or emit them for
+    /// Slurm or GNU parallel.
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(Args, Debug)]
@@ -193,6 +198,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
         Some(Command::Run(a)) => run(&a).map(|_| ()),
         Some(Command::Bench(a)) => bench(&a),
         Some(Command::Figures(a)) => figures::figures(&a),
+        Some(Command::Sweep(a)) => sweep::sweep(&a),
         Some(Command::Presets) => {
             for (name, text) in preset::BUILTIN {
                 let p = preset::parse_preset(text, name)?;

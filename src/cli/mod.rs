@@ -1,5 +1,7 @@
-//! Headless command-line front end: `engram run` and `engram bench`. Thin: argument parsing,
-//! progress, and writing results; all modelling is in [`crate::sim`], all formats in [`crate::io`].
+//! Headless command-line front end: `engram run` and `engram bench`, and around them `sweep`
+//! (many runs from one spec) and `report` (their summaries as one table). Thin: argument
+//! parsing, progress, and writing results; all modelling is in [`crate::sim`], all formats in
+//! [`crate::io`].
 
 use std::fs;
 use std::io::{IsTerminal, Write};
@@ -22,6 +24,8 @@ use crate::sim::{ProjectionId, ablation};
 
 mod figures;
 mod outputs;
+mod report;
+mod sweep;
 
 #[derive(Parser, Debug)]
 #[command(name = "engram", version, about = "Watch memories form in a spiking neural network (Zenke et al. 2015)")]
@@ -69,6 +73,11 @@ pub enum Command {
     Figures(figures::FiguresArgs),
     /// List the built-in presets.
     Presets,
+    /// Expand a spec (presets × variants × seeds) into runs; run them here or emit them for
+    /// Slurm or GNU parallel.
+    Sweep(sweep::SweepArgs),
+    /// Gather the summaries of run or sweep directories into one table (Markdown, CSV).
+    Report(report::ReportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -209,6 +218,8 @@ pub fn main_with(cli: Cli) -> Result<()> {
         Some(Command::Run(a)) => run(&a).map(|_| ()),
         Some(Command::Bench(a)) => bench(&a),
         Some(Command::Figures(a)) => figures::figures(&a),
+        Some(Command::Sweep(a)) => sweep::sweep(&a),
+        Some(Command::Report(a)) => report::report(&a),
         Some(Command::Presets) => {
             for (name, text) in preset::BUILTIN {
                 let p = preset::parse_preset(text, name)?;

@@ -88,7 +88,8 @@ pub struct RunArgs {
     /// Model seconds to run (per phase); default: the phase length from the preset.
     #[arg(long, allow_negative_numbers = true)]
     pub seconds: Option<f64>,
-    /// Protocol phase to run: init, learn, recall, or all (in order, state carried over).
+    /// Protocol phases to run: init, learn, recall, a comma-separated list of them (e.g.
+    /// `init,recall`), or all; in the given order, state carried over.
     /// Default: init; with --load, the phase the snapshot was in continues (not restarted).
     #[arg(long)]
     pub phase: Option<String>,
@@ -327,10 +328,16 @@ fn phase_plan(a: &RunArgs, net: &Network) -> Result<Vec<PhaseRun>> {
     let p = a.phase.as_deref().unwrap_or("init");
     let phases = match p {
         "all" => PhaseName::ALL.to_vec(),
-        p => vec![
-            PhaseName::parse(p)
-                .ok_or_else(|| Error::Invalid(format!("--phase {p}: expected one of init, learn, recall, all")))?,
-        ],
+        p => p
+            .split(',')
+            .map(|name| {
+                PhaseName::parse(name.trim()).ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "--phase {p}: expected init, learn, recall, a comma-separated list of them, or all"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
     };
     Ok(phases
         .into_iter()

@@ -189,6 +189,10 @@ pub struct BenchArgs {
     /// Compute threads (1–64; default: one per core). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Scale the E and I populations by this factor at the same connection probabilities
+    /// (recurrent synapses grow with its square), keeping the 64×64 input and its stimuli.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
 }
 
 /// Runs a parsed command line. Errors are returned for the caller to print once.
@@ -601,7 +605,13 @@ pub fn peak_rss_mb() -> Option<f64> {
 pub fn bench(a: &BenchArgs) -> Result<()> {
     let threads = threads(a.threads)?;
     check_seconds(a.seconds)?;
-    let params = load(&a.preset, None)?;
+    let mut params = load(&a.preset, None)?;
+    if !(a.scale.is_finite() && (0.01..=16.0).contains(&a.scale)) {
+        return Err(Error::Invalid(format!("--scale {}: expected a factor in [0.01, 16]", a.scale)));
+    }
+    let scaled = |n: usize| ((n as f64 * a.scale).round() as usize).max(1);
+    params.network.n_e = scaled(params.network.n_e);
+    params.network.n_i = scaled(params.network.n_i);
     let t0 = Instant::now();
     let mut net = Network::new(params.clone())?;
     net.set_threads(threads)?;
@@ -644,11 +654,18 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
         std::hint::black_box(crate::sim::views::weight_view(&net, &assemblies, 128));
     }
     let snapshot_ms = t_snap.elapsed().as_secs_f64() * 1e3 / reps as f64;
+    let neurons = (params.network.n_e + params.network.n_i) as f64;
     let line = json!({
         "preset": params.name,
         "threads": threads,
+        "scale": a.scale,
         "n_e": params.network.n_e,
+        "n_i": params.network.n_i,
         "synapses": synapse_counts(&net),
+        "synapses_total": net.projections().iter().map(|(_, p)| p.len()).sum::<usize>(),
+        // Wall time per unit of work, each as if it were all the time (upper bounds).
+        "ns_per_synaptic_event": wall * 1e9 / (events as f64).max(1.0),
+        "ns_per_neuron_update": wall * 1e9 / (neurons * steps as f64).max(1.0),
         "build_seconds": build_s,
         "model_seconds": sim_s,
         "wall_seconds": wall,

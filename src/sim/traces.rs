@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use super::decay::DecayTable;
+use super::neuron::flush;
 use super::params::DT_MS;
 
 /// Steps between foldings for a trace of time constant `tau_ms`: f^span ≥ e⁻³⁰.
@@ -55,10 +56,13 @@ impl PreTrace {
         }
     }
 
-    /// Folds the scale into the values as step t reads them: base ← t.
+    /// Folds the scale into the values as step t reads them: base ← t. Values that fall below
+    /// [`flush`]'s threshold become 0 rather than subnormal (a trace long without a spike).
     pub(crate) fn rebase(&mut self, t: u64, table: &DecayTable) {
         let f = self.scale(t, table);
-        self.x.iter_mut().for_each(|x| *x *= f);
+        for x in &mut self.x {
+            *x = flush(*x * f);
+        }
         self.base = t;
     }
 }
@@ -188,10 +192,10 @@ impl PostTraces {
 /// Multiplies scaled post traces by their factors `c` (the folding of a new base).
 fn fold((y, z, h): (&mut [f32], &mut [f32], &mut [f64]), c: PostScale) {
     for v in y {
-        *v *= c.y;
+        *v = flush(*v * c.y);
     }
     for v in z {
-        *v *= c.z;
+        *v = flush(*v * c.z);
     }
     for v in h {
         *v *= c.h;

@@ -77,7 +77,7 @@ pub(super) fn run(net: &mut Network, steps: u64, observe: impl FnMut(&Network) +
         // Phase A (all threads): partition k's neurons evolve.
         // SAFETY: partition k writes only its own neurons and spike lists (`w`); nobody writes
         // what it reads through the shared reference.
-        unsafe { (*np.0).part_evolve(&w, k) };
+        unsafe { (*np.0).part_evolve(&w, k, (*np.0).t) };
         barrier.wait();
         if k == 0 {
             // Phase B (thread 0 alone, the others wait at the barrier): emission.
@@ -107,7 +107,7 @@ pub(super) fn run(net: &mut Network, steps: u64, observe: impl FnMut(&Network) +
             unsafe { net.part_traces(&w, k) };
             if n + 1 < steps {
                 // SAFETY: partition k's own neurons; prefetches never fault.
-                unsafe { net.part_evolve(&w, k) };
+                unsafe { net.part_evolve(&w, k, net.t + 1) };
                 net.part_prefetch(&w, k, net.t + 1);
             }
             barrier.wait();
@@ -221,16 +221,24 @@ impl NeuronPtrs {
 }
 
 impl Network {
-    /// Phase A, partition k: its E and I neurons evolve; spikes go to its lists.
+    /// Phase A, partition k: its E and I neurons evolve (step `step`); spikes go to its lists.
+    /// Every [`neuron::FLUSH_EVERY`] steps, first set its neurons' decayed-to-nothing values
+    /// to 0 (see [`neuron::flush_tiny`]).
     ///
     /// # Safety
     /// Inside [`run`], with partition k's neurons and record exclusive to the caller.
-    unsafe fn part_evolve(&self, w: &Writable, k: usize) {
+    unsafe fn part_evolve(&self, w: &Writable, k: usize, step: u64) {
         // SAFETY: partition k's record is its own.
         let part = unsafe { w.parts.at(k) };
         let d = &self.d;
         part.spikes_e.clear();
         part.spikes_i.clear();
+        if step.is_multiple_of(neuron::FLUSH_EVERY) {
+            for (pop, r) in [(Population::E, part.e.clone()), (Population::I, part.i.clone())] {
+                // SAFETY: partition k's neuron ranges are its own.
+                neuron::flush_tiny(unsafe { w.neurons(pop).range(r) });
+            }
+        }
         // SAFETY: partition k's neuron ranges are its own.
         let (e, i) =
             unsafe { (w.neurons(Population::E).range(part.e.clone()), w.neurons(Population::I).range(part.i.clone())) };

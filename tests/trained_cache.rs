@@ -76,7 +76,7 @@ fn trained_once_then_loaded_from_the_cache_and_rebuilt_when_corrupt() {
     assert!(matches!(cache::lookup(&dir, &params).unwrap(), Lookup::Stale { .. }));
     let mut h = app(&dir, 8);
     let msg = get_trained(&mut h);
-    assert!(msg.contains("cache entry rebuilt") && msg.contains("hash"), "{msg}");
+    assert!(msg.contains("cache entry rebuilt") && msg.contains("checksum"), "{msg}");
     assert!(matches!(cache::lookup(&dir, &params).unwrap(), Lookup::Hit { .. }));
     wait_for_assemblies(&mut h);
 }
@@ -90,7 +90,8 @@ fn a_stale_entry_and_another_seed_are_not_used() {
     other.seed = 10;
     assert_ne!(cache::entry_path(&dir, &params).unwrap(), cache::entry_path(&dir, &other).unwrap());
     let net = engram::sim::Network::new(other).unwrap();
-    let extras = engram::io::snapshot::Extras { assemblies: Some(vec![engram::sim::Pattern::from_indices("circle", vec![1])]) };
+    let extras =
+        engram::io::snapshot::Extras { assemblies: Some(vec![engram::sim::Pattern::from_indices("circle", vec![1])]) };
     cache::store(&cache::entry_path(&dir, &params).unwrap(), &net, &extras).unwrap();
     match cache::lookup(&dir, &params).unwrap() {
         Lookup::Stale { why, .. } => assert!(why.contains("parameters differ"), "{why}"),
@@ -108,13 +109,14 @@ fn training_can_be_cancelled_and_caches_nothing() {
     let opts = GuiOptions { cache_dir: Some(dir.clone()), train_threads: 1, ..GuiOptions::default() };
     let bridge = BridgeOptions { threads: 1, frame_interval_s: 0.0, ..BridgeOptions::default() };
     let app = EngramApp::with_bridge(params.clone(), opts, bridge);
-    let mut h =
-        Harness::builder().with_size(egui::vec2(1280.0, 900.0)).build_ui_state(|ui, app: &mut EngramApp| app.frame(ui), app);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_ui_state(|ui, app: &mut EngramApp| app.frame(ui), app);
     h.run_steps(2);
     h.get_by_label("Trained network").click();
     h.run_steps(3);
     assert!(h.state().is_training());
-    h.get_by_label_contains("model time");
+    assert!(h.query_all_by_label_contains("model time").count() >= 1, "the progress is shown");
     h.get_by_label("Cancel").click();
     let deadline = Instant::now() + Duration::from_secs_f64(common::PATIENCE_S);
     while h.state().is_training() {

@@ -309,31 +309,36 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             }
         }
         ui.separator();
-        let (save_key, open_key) = (
-            egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S),
-            egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O),
-        );
-        let save = ui
-            .button("Save state…")
-            .on_hover_text(format!("Save the whole network state ({})", ui.ctx().format_shortcut(&save_key)))
-            .clicked()
-            || ui.input_mut(|i| i.consume_shortcut(&save_key));
-        if save && let Some(path) = (state.controls.state_dialog)(StateFile::Save) {
-            save_state(state, path);
-        }
-        let open = ui
-            .button("Open state…")
-            .on_hover_text(format!("Continue from a saved network state ({})", ui.ctx().format_shortcut(&open_key)))
-            .clicked()
-            || ui.input_mut(|i| i.consume_shortcut(&open_key));
-        if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
-            open_state(state, path);
-        }
+        state_buttons(ui, state);
         ui.separator();
         super::export::menus(ui, state);
         ui.separator();
         teaching_buttons(ui, state);
     });
+}
+
+/// Save state… and Open state… with their shortcuts.
+fn state_buttons(ui: &mut egui::Ui, state: &mut AppState) {
+    let (save_key, open_key) = (
+        egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S),
+        egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O),
+    );
+    let save = ui
+        .button("Save state…")
+        .on_hover_text(format!("Save the whole network state ({})", ui.ctx().format_shortcut(&save_key)))
+        .clicked()
+        || ui.input_mut(|i| i.consume_shortcut(&save_key));
+    if save && let Some(path) = (state.controls.state_dialog)(StateFile::Save) {
+        save_state(state, path);
+    }
+    let open = ui
+        .button("Open state…")
+        .on_hover_text(format!("Continue from a saved network state ({})", ui.ctx().format_shortcut(&open_key)))
+        .clicked()
+        || ui.input_mut(|i| i.consume_shortcut(&open_key));
+    if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
+        open_state(state, path);
+    }
 }
 
 /// Trained network, Lesson, presentation mode, theme and Help.

@@ -439,7 +439,8 @@ fn drawing(ui: &mut egui::Ui, state: &mut AppState) {
         .on_hover_text("Radius of the brush [pixels]; 1 paints single pixels");
     ui.horizontal(|ui| {
         let g = &mut state.gallery;
-        if ui.add_enabled(!g.canvas.is_empty(), egui::Button::new("Clear")).on_hover_text("Erase the drawing").clicked() {
+        if ui.add_enabled(!g.canvas.is_empty(), egui::Button::new("Clear")).on_hover_text("Erase the drawing").clicked()
+        {
             g.canvas.clear();
         }
         let present = ui

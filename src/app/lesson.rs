@@ -221,7 +221,10 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
             "A guided walk through the window; each step frames the panel to look at in pink and moves on (or \
              pauses) when its condition holds",
         );
-        if ui.small_button("Open lesson…").on_hover_text("Load a lesson written as TOML (see assets/lessons/)").clicked()
+        if ui
+            .small_button("Open lesson…")
+            .on_hover_text("Load a lesson written as TOML (see assets/lessons/)")
+            .clicked()
             && let Some(path) = (state.lesson.dialog)()
         {
             open_lesson(state, &path);
@@ -243,9 +246,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     ui.strong(format!("{} ({}/{n})", step.title, state.lesson.step + 1));
     ui.label(&step.text);
     ui.add_space(4.0);
-    if step.action != Action::None
-        && ui.button(step.action.label()).on_hover_text("Do this step's action").clicked()
-    {
+    if step.action != Action::None && ui.button(step.action.label()).on_hover_text("Do this step's action").clicked() {
         act(state, &step.action);
     }
     let waiting = match &step.advance {

@@ -52,6 +52,7 @@ pub struct GuiOptions {
 }
 
 /// What the window starts from.
+#[expect(clippy::large_enum_variant, reason = "made once per window; boxing the parameters would only add noise")]
 pub enum Start {
     /// A fresh network built from these parameters.
     Fresh(Params),
@@ -175,12 +176,8 @@ impl EngramApp {
                     self.state.send(Command::Pause);
                 }
                 self.trainer = Some((t, was_running));
-                self.state.training.progress = Some(training::TrainingProgress {
-                    what,
-                    done_s: 0.0,
-                    total_s,
-                    started: Instant::now(),
-                });
+                self.state.training.progress =
+                    Some(training::TrainingProgress { what, done_s: 0.0, total_s, started: Instant::now() });
             }
             Err(e) => self.state.set_ui_message(Level::Error, format!("no trained network: {e}")),
         }
@@ -218,7 +215,11 @@ impl EngramApp {
                     Source::Trained => "trained and cached".into(),
                     Source::Rebuilt(why) => format!("cache entry rebuilt ({why}), trained and cached"),
                 };
-                eprintln!("engram: trained network ({what}) {how}: {} [{:.1} s after start]", path.display(), wall.as_secs_f64());
+                eprintln!(
+                    "engram: trained network ({what}) {how}: {} [{:.1} s after start]",
+                    path.display(),
+                    wall.as_secs_f64()
+                );
                 self.state.set_ui_message(Level::Info, format!("trained network ({what}) {how}: {}", path.display()));
                 self.state.send(Command::LoadSnapshot(path));
                 self.state.controls.running = true;
@@ -432,7 +433,7 @@ pub fn run_gui(start: Start, opts: GuiOptions, lesson: Option<std::path::PathBuf
         Box::new(move |cc| {
             let mut app = EngramApp::start(start, opts);
             if let Some(s) = cc.storage.and_then(|st| eframe::get_value::<view::ViewSettings>(st, view::STORAGE_KEY)) {
-                app.state.apply_settings(s);
+                app.state.apply_settings(&s);
             }
             if let Some(path) = lesson {
                 lesson::open_lesson(&mut app.state, &path);

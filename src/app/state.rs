@@ -80,14 +80,14 @@ impl AppState {
     }
 
     /// Takes over choices kept from an earlier run (values out of range fall back to defaults).
-    pub fn apply_settings(&mut self, s: view::ViewSettings) {
+    pub fn apply_settings(&mut self, s: &view::ViewSettings) {
         self.lesson.open = s.lesson_open;
         if rates::WINDOWS_S.contains(&s.rates_window_s) {
             self.rates.window_s = s.rates_window_s;
         }
         self.weights.table_shows_wt = s.table_shows_wt;
         let zoom = if s.zoom.is_finite() { s.zoom.clamp(0.5, 3.0) } else { 1.0 };
-        self.view = view::ViewState::new(view::ViewSettings { zoom, ..s });
+        self.view = view::ViewState::new(view::ViewSettings { zoom, ..s.clone() });
     }
 
     /// Takes in one frame from the simulation.
@@ -120,6 +120,8 @@ impl AppState {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         view::apply(ui.ctx(), &mut self.view);
         export::poll(ui.ctx(), self);
+        // Before drawing, so the panel shows the step the conditions lead to.
+        lesson::advance(self);
         let mut rects: Vec<(Panel, egui::Rect)> = Vec::new();
         let bar = egui::Panel::top("toolbar").show(ui, |ui| controls::toolbar(ui, self));
         rects.push((Panel::Toolbar, bar.response.rect));
@@ -152,7 +154,6 @@ impl AppState {
         view::handle_keys(ui, self);
         training::show(ui.ctx(), self);
         view::help(ui.ctx(), self);
-        lesson::advance(self);
         let lit = self.lesson.highlighted().and_then(|p| rects.iter().find(|(q, _)| *q == p).map(|(_, r)| *r));
         lesson::paint_highlight(ui.ctx(), lit);
     }

@@ -15,6 +15,7 @@ pub const STORAGE_KEY: &str = "engram_view";
 /// What the window remembers between runs (window size and position are eframe's own).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent switches of the view, stored as they are")]
 pub struct ViewSettings {
     pub presentation: bool,
     pub light: bool,
@@ -57,13 +58,14 @@ impl ViewState {
 }
 
 /// Every keyboard shortcut, as the Help overlay lists it.
-pub const SHORTCUTS: [(&str, &str); 12] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     ("Space", "run or pause the simulation"),
     ("1 – 9", "present the first nine patterns of the gallery"),
     ("Ctrl+S", "save the whole network state"),
     ("Ctrl+O", "open a saved network state"),
     ("T", "load (or train) the trained network of this preset and seed"),
     ("L", "show or hide the lesson"),
+    ("Page Down / Page Up", "next / previous lesson step (a presenter's clicker sends these)"),
     ("F5", "presentation mode: larger text, thicker lines"),
     ("F6", "light or dark theme"),
     ("F11", "fullscreen"),
@@ -119,6 +121,15 @@ pub fn handle_keys(ui: &egui::Ui, state: &mut AppState) {
     if pressed(egui::Key::L) {
         state.lesson.open = !state.lesson.open;
     }
+    if state.lesson.open {
+        let (c, r, k) = (state.recall.cues, state.recall.recalls, state.lesson.step);
+        if pressed(egui::Key::PageDown) && k + 1 < state.lesson.lesson.steps.len() {
+            state.lesson.go_to(k + 1, c, r);
+        }
+        if pressed(egui::Key::PageUp) && k > 0 {
+            state.lesson.go_to(k - 1, c, r);
+        }
+    }
     if pressed(egui::Key::T) && state.training.progress.is_none() {
         state.training.requested = true;
     }
@@ -127,18 +138,20 @@ pub fn handle_keys(ui: &egui::Ui, state: &mut AppState) {
 /// The Help overlay: every shortcut.
 pub fn help(ctx: &egui::Context, state: &mut AppState) {
     let mut open = state.view.help_open;
-    egui::Window::new("Keyboard shortcuts").open(&mut open).collapsible(false).resizable(false).anchor(
-        egui::Align2::CENTER_CENTER,
-        egui::vec2(0.0, 0.0),
-    ).show(ctx, |ui| {
-        egui::Grid::new("shortcuts").num_columns(2).striped(true).show(ui, |ui| {
-            for (key, what) in SHORTCUTS {
-                ui.strong(key);
-                ui.label(what);
-                ui.end_row();
-            }
+    egui::Window::new("Keyboard shortcuts")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            egui::Grid::new("shortcuts").num_columns(2).striped(true).show(ui, |ui| {
+                for (key, what) in SHORTCUTS {
+                    ui.strong(key);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+            ui.small("Hover over any control or plot for what it is, with units.");
         });
-        ui.small("Hover over any control or plot for what it is, with units.");
-    });
     state.view.help_open = open && state.view.help_open;
 }

@@ -125,11 +125,12 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     };
     let n_assemblies = v.groups.len().saturating_sub(1);
     ui.horizontal_wrapped(|ui| {
-        ui.strong(if n_assemblies == 0 { "E->E weights (unsorted)" } else { "E->E weights by assembly" }).on_hover_text(
-            "Mean E→E weight w [g_L] in blocks of neurons (rows presynaptic), neurons sorted by assembly: a bright \
+        ui.strong(if n_assemblies == 0 { "E->E weights (unsorted)" } else { "E->E weights by assembly" })
+            .on_hover_text(
+                "Mean E→E weight w [g_L] in blocks of neurons (rows presynaptic), neurons sorted by assembly: a bright \
              diagonal block is an assembly's strengthened recurrent connections; the receptive fields show each \
              assembly's mean Input→E weights on the 64×64 grid",
-        );
+            );
         ui.weak(format!("t = {:.1} s", v.t_s));
         if n_assemblies == 0 {
             ui.weak(NO_ASSEMBLIES_NOTE);

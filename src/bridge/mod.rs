@@ -16,8 +16,8 @@
 //! [`Network`]: crate::sim::Network
 
 mod io;
-pub mod train;
 pub mod messages;
+pub mod train;
 mod worker;
 
 use std::sync::{Arc, Mutex};
@@ -123,7 +123,11 @@ impl SimHandle {
 
     /// Starts the thread on a network loaded from a snapshot, with the assemblies it carries:
     /// its schedule continues where it was saved (`opts.phase` is not applied).
-    pub fn spawn_loaded(net: crate::sim::Network, extras: crate::io::snapshot::Extras, opts: BridgeOptions) -> Result<Self> {
+    pub fn spawn_loaded(
+        net: crate::sim::Network,
+        extras: crate::io::snapshot::Extras,
+        opts: BridgeOptions,
+    ) -> Result<Self> {
         Self::spawn_network(net, Some(extras), opts)
     }
 

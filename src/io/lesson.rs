@@ -325,7 +325,11 @@ pub fn parse_lesson(text: &str, file: &str) -> Result<Lesson> {
         return Err(Error::parse(file, 0, "a lesson needs at least one [[step]]"));
     }
     if raw.step.len() > MAX_STEPS {
-        return Err(Error::parse(file, line_of(raw.step[MAX_STEPS].span().start), format!("more than {MAX_STEPS} steps")));
+        return Err(Error::parse(
+            file,
+            line_of(raw.step[MAX_STEPS].span().start),
+            format!("more than {MAX_STEPS} steps"),
+        ));
     }
     let err = |sp: &Spanned<String>, msg: String| Error::parse(file, line_of(sp.span().start), msg);
     let mut steps = Vec::with_capacity(raw.step.len());
@@ -396,7 +400,8 @@ mod tests {
         let text = "title = \"t\"\n[[step]]\ntitle = \"a\"\ntext = \"b\"\npanel = \"plot\"\nadvance = \"cue\"\n";
         let e = parse_lesson(text, "x.toml").unwrap_err().to_string();
         assert!(e.starts_with("x.toml:5: unknown panel `plot`"), "{e}");
-        let text = "title = \"t\"\n[[step]]\ntitle = \"a\"\ntext = \"b\"\naction = \"ablate memory\"\nadvance = \"cue\"\n";
+        let text =
+            "title = \"t\"\n[[step]]\ntitle = \"a\"\ntext = \"b\"\naction = \"ablate memory\"\nadvance = \"cue\"\n";
         let e = parse_lesson(text, "x.toml").unwrap_err().to_string();
         assert!(e.starts_with("x.toml:5: unknown mechanism `memory`"), "{e}");
         let e = parse_lesson("title = \"t\"\n", "x.toml").unwrap_err().to_string();

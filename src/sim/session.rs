@@ -12,8 +12,7 @@
 use std::sync::Arc;
 
 use super::analysis::{
-    CueResponse, RecallCriteria, RecallRecorder, Responses, Selectivity, TimeCourse, WeightStructure,
-    weight_structure,
+    CueResponse, RecallCriteria, RecallRecorder, Responses, Selectivity, TimeCourse, WeightStructure, weight_structure,
 };
 use super::monitor::{AssemblyTracker, RateBin, RateMonitor, SpikeHash};
 use super::network::Network;

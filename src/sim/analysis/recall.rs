@@ -504,11 +504,8 @@ mod tests {
             assert_eq!(x.recalled, want, "start {start}");
             // Active from the start: the assembly wins the window but is reported as already
             // active, not recalled.
-            let (active, outcome) = if start == 0 {
-                (Some(0), Outcome::AlreadyActive(0))
-            } else {
-                (None, Outcome::Recalled(0))
-            };
+            let (active, outcome) =
+                if start == 0 { (Some(0), Outcome::AlreadyActive(0)) } else { (None, Outcome::Recalled(0)) };
             assert_eq!((x.already_active, x.outcome()), (active, outcome), "start {start}");
         }
         let c = RecallCriteria::default();

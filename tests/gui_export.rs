@@ -28,6 +28,7 @@ fn chosen_path(choice: FileChoice) -> PathBuf {
         FileChoice::Weights(id) => format!("{}.mtx", id.stem()),
         FileChoice::AssembliesPat => "assemblies.pat".into(),
         FileChoice::SpikesRas => "e.ras".into(),
+        FileChoice::CueLogCsv => "cue_log.csv".into(),
     })
 }
 

@@ -28,6 +28,8 @@ struct Field {
     path: &'static str,
     get: fn(&Params, PhaseName) -> f64,
     set: fn(&mut Params, PhaseName, f64),
+    /// What it is, in one sentence with its unit.
+    hint: &'static str,
 }
 
 /// The parameters that can be edited while the network runs. Stimulus and schedule fields
@@ -38,54 +40,63 @@ const FIELDS: [Field; 9] = [
         path: "plasticity.eta",
         get: |p, _| p.plasticity.eta,
         set: |p, _, v| p.plasticity.eta = v,
+        hint: "Learning rate η of triplet STDP (dimensionless; 1e-3 by default)",
     },
     Field {
         label: "β heterosynaptic",
         path: "plasticity.beta",
         get: |p, _| p.plasticity.beta,
         set: |p, _, v| p.plasticity.beta = v,
+        hint: "Strength β of heterosynaptic plasticity, which pulls w toward w~ when a neuron fires a lot",
     },
     Field {
         label: "δ transmitter-induced",
         path: "plasticity.delta",
         get: |p, _| p.plasticity.delta,
         set: |p, _, v| p.plasticity.delta = v,
+        hint: "Potentiation δ of a synapse per presynaptic spike [g_L]",
     },
     Field {
         label: "background rate [Hz]",
         path: "input.background_hz",
         get: |p, _| p.input.background_hz,
         set: |p, _, v| p.input.background_hz = v,
+        hint: "Poisson rate of every input unit outside a stimulus [Hz]",
     },
     Field {
         label: "stimulus rate [Hz]",
         path: "protocol.<phase>.stimulus_hz",
         get: |p, ph| p.protocol.phase(ph).stimulus_hz,
         set: |p, ph, v| phase_mut(p, ph).stimulus_hz = v,
+        hint: "Poisson rate of the input units a stimulus drives [Hz]",
     },
     Field {
         label: "T_on [s]",
         path: "protocol.<phase>.t_on_s",
         get: |p, ph| p.protocol.phase(ph).t_on_s,
         set: |p, ph, v| phase_mut(p, ph).t_on_s = v,
+        hint: "How long each scheduled stimulus is shown [s]",
     },
     Field {
         label: "T_off [s]",
         path: "protocol.<phase>.t_off_s",
         get: |p, ph| p.protocol.phase(ph).t_off_s,
         set: |p, ph, v| phase_mut(p, ph).t_off_s = v,
+        hint: "Mean pause between scheduled stimuli [s]",
     },
     Field {
         label: "inhibitory target [Hz]",
         path: "inhibitory.target_rate_hz",
         get: |p, _| p.inhibitory.target_rate_hz,
         set: |p, _, v| p.inhibitory.target_rate_hz = v,
+        hint: "E rate that inhibitory plasticity steers the network to [Hz]",
     },
     Field {
         label: "η_I inhibitory rate",
         path: "inhibitory.eta",
         get: |p, _| p.inhibitory.eta,
         set: |p, _, v| p.inhibitory.eta = v,
+        hint: "Learning rate η_I of inhibitory plasticity on I→E synapses (dimensionless)",
     },
 ];
 
@@ -232,7 +243,7 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             state.outbox.push(Command::Step { ms: 10 });
         }
         ui.separator();
-        let label = ui.label("Speed");
+        let label = ui.label("Speed").on_hover_text("How fast model time runs: max, or a multiple of real time");
         let c = &mut state.controls;
         let current = SPEEDS.iter().find(|(s, _)| *s == c.speed).map_or("custom", |(_, l)| l);
         let mut chosen = None;
@@ -252,7 +263,10 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             state.outbox.push(Command::SetSpeed(s));
         }
         ui.separator();
-        let label = ui.label("Phase");
+        let label = ui.label("Phase").on_hover_text(
+            "Protocol phase: init (shapes for 1 s), learn (short shapes), recall (partial cues) or free (only what \
+             you present)",
+        );
         let c = &mut state.controls;
         let mut chosen = None;
         egui::ComboBox::from_id_salt("phase")
@@ -272,9 +286,9 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
             state.outbox.push(Command::StartPhase(p));
         }
         ui.separator();
-        let label = ui.label("Seed");
+        let label = ui.label("Seed").on_hover_text("Seed of every random number (connectivity, input); used by Reset");
         let c = &mut state.controls;
-        ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id);
+        ui.add(egui::DragValue::new(&mut c.seed)).labelled_by(label.id).on_hover_text("Seed for Reset");
         if ui.button("Reset").on_hover_text("Rebuild the network with this seed").clicked() {
             let mut p = (*c.current).clone();
             p.seed = c.seed;
@@ -283,41 +297,81 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
         ui.separator();
         // Short labels keep the toolbar on one row at 1280 px.
         ui.label(&state.controls.current.name).on_hover_text("the preset in use");
-        if ui.button("Open preset…").clicked()
+        if ui.button("Open preset…").on_hover_text("Rebuild the network from a preset TOML file").clicked()
             && let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).pick_file()
         {
             open_preset(state, &path);
         }
-        if ui.button("Save preset…").clicked() {
+        if ui.button("Save preset…").on_hover_text("Save the parameters in force as a preset TOML file").clicked() {
             let name = format!("{}.toml", state.controls.current.name);
             if let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).set_file_name(name).save_file() {
                 save_preset(state, &path);
             }
         }
         ui.separator();
-        let (save_key, open_key) = (
-            egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S),
-            egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O),
-        );
-        let save = ui
-            .button("Save state…")
-            .on_hover_text(format!("Save the whole network state ({})", ui.ctx().format_shortcut(&save_key)))
-            .clicked()
-            || ui.input_mut(|i| i.consume_shortcut(&save_key));
-        if save && let Some(path) = (state.controls.state_dialog)(StateFile::Save) {
-            save_state(state, path);
-        }
-        let open = ui
-            .button("Open state…")
-            .on_hover_text(format!("Continue from a saved network state ({})", ui.ctx().format_shortcut(&open_key)))
-            .clicked()
-            || ui.input_mut(|i| i.consume_shortcut(&open_key));
-        if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
-            open_state(state, path);
-        }
+        state_buttons(ui, state);
         ui.separator();
         super::export::menus(ui, state);
+        ui.separator();
+        teaching_buttons(ui, state);
     });
+}
+
+/// Save state… and Open state… with their shortcuts.
+fn state_buttons(ui: &mut egui::Ui, state: &mut AppState) {
+    let (save_key, open_key) = (
+        egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S),
+        egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O),
+    );
+    let save = ui
+        .button("Save state…")
+        .on_hover_text(format!("Save the whole network state ({})", ui.ctx().format_shortcut(&save_key)))
+        .clicked()
+        || ui.input_mut(|i| i.consume_shortcut(&save_key));
+    if save && let Some(path) = (state.controls.state_dialog)(StateFile::Save) {
+        save_state(state, path);
+    }
+    let open = ui
+        .button("Open state…")
+        .on_hover_text(format!("Continue from a saved network state ({})", ui.ctx().format_shortcut(&open_key)))
+        .clicked()
+        || ui.input_mut(|i| i.consume_shortcut(&open_key));
+    if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
+        open_state(state, path);
+    }
+}
+
+/// Trained network, Lesson, presentation mode, theme and Help.
+fn teaching_buttons(ui: &mut egui::Ui, state: &mut AppState) {
+    let busy = state.training.progress.is_some();
+    let trained = ui
+        .add_enabled(!busy, egui::Button::new("Trained network"))
+        .on_hover_text(
+            "Load the network trained through phase 1 for this preset and seed (T): from the cache at once, or \
+             trained now on every core and cached",
+        )
+        .on_disabled_hover_text("Training is under way");
+    if trained.clicked() {
+        state.training.requested = true;
+    }
+    if ui.selectable_label(state.lesson.open, "Lesson").on_hover_text("Show or hide the guided lesson (L)").clicked() {
+        state.lesson.open = !state.lesson.open;
+    }
+    let v = &mut state.view.settings;
+    if ui
+        .selectable_label(v.presentation, "Present")
+        .on_hover_text("Presentation mode (F5): everything 1.5× larger, for a projector")
+        .clicked()
+    {
+        v.presentation = !v.presentation;
+    }
+    let theme = if v.light { "Dark" } else { "Light" };
+    if ui.button(theme).on_hover_text("Switch between the light and the dark theme (F6)").clicked() {
+        v.light = !v.light;
+    }
+    if ui.button("?").on_hover_text("Every keyboard shortcut (?)").clicked() {
+        state.view.help_open = !state.view.help_open;
+    }
 }
 
 /// Asks the simulation to save its state to `path` (it reports success or failure).
@@ -390,14 +444,14 @@ pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
     ui.small(phase_note);
     egui::Grid::new("params").num_columns(2).striped(true).show(ui, |ui| {
         for (f, text) in FIELDS.iter().zip(c.texts.iter_mut()) {
-            let label = ui.label(f.label);
-            ui.add(egui::TextEdit::singleline(text).desired_width(90.0)).labelled_by(label.id);
+            let label = ui.label(f.label).on_hover_text(f.hint);
+            ui.add(egui::TextEdit::singleline(text).desired_width(90.0)).labelled_by(label.id).on_hover_text(f.hint);
             ui.end_row();
         }
     });
     ui.horizontal(|ui| {
         let c = &mut state.controls;
-        if ui.button("Apply").clicked() {
+        if ui.button("Apply").on_hover_text("Send the edited parameters to the running network").clicked() {
             match c.parse_edits() {
                 Ok(p) => {
                     c.edit_error = None;
@@ -408,7 +462,7 @@ pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
             }
         }
         let c = &mut state.controls;
-        if ui.button("Revert").clicked() {
+        if ui.button("Revert").on_hover_text("Show the parameters in force again").clicked() {
             c.texts = field_texts(&c.current, c.phase);
             c.edit_error = None;
         }
@@ -421,7 +475,7 @@ pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
              in the state)",
         );
         ui.add(egui::TextEdit::singleline(&mut c.runaway_text).desired_width(60.0)).labelled_by(label.id);
-        if ui.button("Set").clicked() {
+        if ui.button("Set").on_hover_text("Use this runaway limit [Hz]").clicked() {
             match c.parse_runaway() {
                 Ok(hz) => {
                     c.edit_error = None;

@@ -22,6 +22,7 @@ pub enum FileChoice {
     Weights(ProjectionId),
     AssembliesPat,
     SpikesRas,
+    CueLogCsv,
 }
 
 impl FileChoice {
@@ -35,6 +36,7 @@ impl FileChoice {
             FileChoice::RatesCsv => ("CSV", &["csv"], "rates.csv".into()),
             FileChoice::AssembliesPat => ("pattern file", &["pat"], "assemblies.pat".into()),
             FileChoice::SpikesRas => ("spike raster", &["ras"], "e.ras".into()),
+            FileChoice::CueLogCsv => ("CSV", &["csv"], "cue_log.csv".into()),
         }
     }
 }
@@ -89,9 +91,10 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
             (FileChoice::Weights(ProjectionId::InputE), "Input->E weights (.mtx)…".into()),
             (FileChoice::AssembliesPat, "Assemblies (.pat)…".into()),
             (FileChoice::SpikesRas, "E spikes (.ras)…".into()),
+            (FileChoice::CueLogCsv, "Cue log (.csv)…".into()),
         ];
         for (choice, label) in items {
-            if ui.button(label).clicked() {
+            if ui.button(label).on_hover_text(export_hint(choice)).clicked() {
                 chosen = Some(choice);
                 ui.close();
             }
@@ -101,6 +104,19 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
         && let Some(path) = (state.export.dialog)(choice)
     {
         export_to(state, choice, path);
+    }
+}
+
+/// One sentence on what an export writes.
+fn export_hint(choice: FileChoice) -> &'static str {
+    match choice {
+        FileChoice::WindowPng => "A PNG image of the whole window as it is now",
+        FileChoice::RatesCsv => "The rate history shown: 100 ms bins of E, I, input and assembly rates [Hz]",
+        FileChoice::Weights(_) => "Every synapse's weight w [g_L] as a MatrixMarket matrix (w~ in the companion file)",
+        FileChoice::AssembliesPat => "The assemblies in use: members and their rates [Hz], in Auryn's .pat format",
+        FileChoice::SpikesRas => "The E spikes of the raster's last 4 s: time [s] and neuron per line",
+        FileChoice::CueLogCsv => "Every scored cue: time, cue, outcome, rates in the recall window [Hz], delay [s]",
+        FileChoice::ImportWeights(_) => "",
     }
 }
 
@@ -115,6 +131,11 @@ pub fn export_to(state: &mut AppState, choice: FileChoice, path: PathBuf) {
         FileChoice::RatesCsv => {
             let result = rates::save_rates_csv(&path, &state.rates.bins);
             report(state, result, format!("{} rate bins written to {}", state.rates.bins.len(), path.display()));
+        }
+        FileChoice::CueLogCsv => {
+            let text = super::recall_view::log_csv(&state.recall.log);
+            let result = atomic::atomic_write(&path, |w| w.write_all(text.as_bytes()));
+            report(state, result, format!("{} cues written to {}", state.recall.log.len(), path.display()));
         }
         FileChoice::SpikesRas => {
             let spikes = &state.raster.recent_e;

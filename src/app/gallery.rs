@@ -318,7 +318,10 @@ fn pattern_image(p: &Pattern, side: usize) -> ColorImage {
 
 pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     ui.horizontal(|ui| {
-        ui.heading("Patterns");
+        ui.heading("Patterns").on_hover_text(
+            "Click a pattern (or press its number key) to show it to the input layer: shapes for the shape time, \
+             everything else as a cue",
+        );
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.small("keys 1–9").on_hover_text("Keys 1–9 present the first nine patterns");
         });
@@ -427,14 +430,17 @@ fn thumbnail(
 
 /// The drawing canvas and its buttons.
 fn drawing(ui: &mut egui::Ui, state: &mut AppState) {
-    ui.label(egui::RichText::new("Drawing").strong());
+    ui.label(egui::RichText::new("Drawing").strong()).on_hover_text(
+        "Paint a cue on the 64×64 input grid (left button paints, right button erases), then present it",
+    );
     let g = &mut state.gallery;
     canvas_ui(ui, &mut g.canvas, g.brush_radius);
     ui.add(egui::Slider::new(&mut g.brush_radius, BRUSH_RANGE).text("brush radius"))
         .on_hover_text("Radius of the brush [pixels]; 1 paints single pixels");
     ui.horizontal(|ui| {
         let g = &mut state.gallery;
-        if ui.add_enabled(!g.canvas.is_empty(), egui::Button::new("Clear")).clicked() {
+        if ui.add_enabled(!g.canvas.is_empty(), egui::Button::new("Clear")).on_hover_text("Erase the drawing").clicked()
+        {
             g.canvas.clear();
         }
         let present = ui

@@ -167,7 +167,10 @@ fn paint_colour_bar(painter: &egui::Painter, rect: Rect) {
 }
 
 pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
-    ui.strong("Input layer");
+    ui.strong("Input layer").on_hover_text(
+        "The 64×64 Poisson input units: brightness is each unit's spike count in the last frame; the outline marks \
+         the stimulus shown",
+    );
     let stimulus = state.status.as_ref().and_then(|s| s.stimulus.as_ref());
     ui.horizontal(|ui| match stimulus {
         Some(s) => {

@@ -340,6 +340,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
         let at = Align2::RIGHT_CENTER.anchor_size(row.right_center(), vec2(t_label_w + 4.0, row.height()));
         ui.put(at, egui::Label::new(egui::RichText::new("t [s]").font(small)).selectable(false));
     }
+    super::recall_view::paint_banner(ui, frame, &mut state.recall);
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@ use crate::bridge::{Command, Frame, Level, Message, Status};
 use crate::sim::Params;
 use crate::sim::views::WeightView;
 
-use super::{controls, export, gallery, input_view, raster, rates, status_bar, weights};
+use super::{
+    controls, export, gallery, input_view, lesson, raster, rates, recall_view, status_bar, training, view, weights,
+};
+use crate::io::lesson::Panel;
 
 pub struct AppState {
     /// Status from the newest frame, if any has arrived.
@@ -33,6 +36,10 @@ pub struct AppState {
     pub rates: rates::RatesState,
     pub weights: weights::WeightsState,
     pub status_bar: status_bar::StatusBarState,
+    pub recall: recall_view::RecallState,
+    pub lesson: lesson::LessonState,
+    pub view: view::ViewState,
+    pub training: training::TrainingState,
 }
 
 impl AppState {
@@ -55,7 +62,32 @@ impl AppState {
             rates: rates::RatesState::default(),
             weights: weights::WeightsState::default(),
             status_bar: status_bar::StatusBarState::default(),
+            recall: recall_view::RecallState::default(),
+            lesson: lesson::LessonState::builtin(),
+            view: view::ViewState::new(view::ViewSettings::default()),
+            training: training::TrainingState::default(),
         }
+    }
+
+    /// The choices kept between runs, as they are now.
+    pub fn settings(&self) -> view::ViewSettings {
+        view::ViewSettings {
+            lesson_open: self.lesson.open,
+            rates_window_s: self.rates.window_s,
+            table_shows_wt: self.weights.table_shows_wt,
+            ..self.view.settings.clone()
+        }
+    }
+
+    /// Takes over choices kept from an earlier run (values out of range fall back to defaults).
+    pub fn apply_settings(&mut self, s: &view::ViewSettings) {
+        self.lesson.open = s.lesson_open;
+        if rates::WINDOWS_S.contains(&s.rates_window_s) {
+            self.rates.window_s = s.rates_window_s;
+        }
+        self.weights.table_shows_wt = s.table_shows_wt;
+        let zoom = if s.zoom.is_finite() { s.zoom.clamp(0.5, 3.0) } else { 1.0 };
+        self.view = view::ViewState::new(view::ViewSettings { zoom, ..s.clone() });
     }
 
     /// Takes in one frame from the simulation.
@@ -64,6 +96,7 @@ impl AppState {
         self.raster.ingest(&frame, self.snapshot.as_deref());
         self.rates.ingest(&frame);
         self.status_bar.ingest(&frame);
+        self.recall.ingest(&frame);
         self.controls.ingest(&frame.status);
         self.status = Some(frame.status);
     }
@@ -81,28 +114,47 @@ impl AppState {
         self.outbox.push(cmd);
     }
 
-    /// The whole window: toolbar on top, status bar at the bottom, input and patterns on the
-    /// left, parameters on the right, raster, rates and weights in the middle.
+    /// The whole window: toolbar on top, status bar at the bottom, input, patterns and the cue
+    /// log on the left, the lesson and the parameters on the right, raster, rates and weights
+    /// in the middle; then the overlays (training, help) and the lesson's highlight.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        view::apply(ui.ctx(), &mut self.view);
         export::poll(ui.ctx(), self);
-        egui::Panel::top("toolbar").show(ui, |ui| controls::toolbar(ui, self));
+        // Before drawing, so the panel shows the step the conditions lead to.
+        lesson::advance(self);
+        let mut rects: Vec<(Panel, egui::Rect)> = Vec::new();
+        let bar = egui::Panel::top("toolbar").show(ui, |ui| controls::toolbar(ui, self));
+        rects.push((Panel::Toolbar, bar.response.rect));
         egui::Panel::bottom("status").show(ui, |ui| status_bar::show(ui, self));
         egui::Panel::left("left").default_size(290.0).show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("left_scroll").show(ui, |ui| {
-                input_view::show(ui, self);
+                rects.push((Panel::Input, ui.scope(|ui| input_view::show(ui, self)).response.rect));
                 ui.separator();
-                gallery::show(ui, self);
+                rects.push((Panel::Gallery, ui.scope(|ui| gallery::show(ui, self)).response.rect));
+                ui.separator();
+                rects.push((Panel::CueLog, ui.scope(|ui| recall_view::show_log(ui, self)).response.rect));
             });
         });
         egui::Panel::right("right").default_size(270.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().id_salt("right_scroll").show(ui, |ui| controls::parameters(ui, self));
+            egui::ScrollArea::vertical().id_salt("right_scroll").show(ui, |ui| {
+                if self.lesson.open {
+                    ui.scope(|ui| lesson::show(ui, self));
+                    ui.separator();
+                }
+                rects.push((Panel::Parameters, ui.scope(|ui| controls::parameters(ui, self)).response.rect));
+            });
         });
         egui::CentralPanel::default_margins().show(ui, |ui| {
             let h = ui.available_height();
-            raster::show(ui, self, (h * 0.30).max(120.0));
-            rates::show(ui, self, (h * 0.25).max(110.0));
-            weights::show(ui, self);
+            rects.push((Panel::Raster, ui.scope(|ui| raster::show(ui, self, (h * 0.30).max(120.0))).response.rect));
+            rects.push((Panel::Rates, ui.scope(|ui| rates::show(ui, self, (h * 0.25).max(110.0))).response.rect));
+            rects.push((Panel::Weights, ui.scope(|ui| weights::show(ui, self)).response.rect));
         });
         gallery::handle_keys(ui, self);
+        view::handle_keys(ui, self);
+        training::show(ui.ctx(), self);
+        view::help(ui.ctx(), self);
+        let lit = self.lesson.highlighted().and_then(|p| rects.iter().find(|(q, _)| *q == p).map(|(_, r)| *r));
+        lesson::paint_highlight(ui.ctx(), lit);
     }
 }

@@ -49,21 +49,27 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
                 ui.label("starting the simulation…");
             }
             Some(s) => {
-                ui.monospace(format!("t = {:9.1} s", s.t_s));
+                ui.monospace(format!("t = {:9.1} s", s.t_s)).on_hover_text("Model time [s]");
                 ui.separator();
-                ui.monospace(format!("{:5.2}× real time", s.speed_x));
+                ui.monospace(format!("{:5.2}× real time", s.speed_x))
+                    .on_hover_text("Model seconds simulated per wall second, over the last second");
                 ui.separator();
-                ui.label(format!("phase {} ({:.0} s)", s.phase.label(), s.phase_elapsed_s));
+                ui.label(format!("phase {} ({:.0} s)", s.phase.label(), s.phase_elapsed_s))
+                    .on_hover_text("Protocol phase and the model time since it started [s]");
                 ui.separator();
                 let r = |x: f64| if x.is_finite() { format!("{x:5.1}") } else { "  –  ".into() };
-                ui.monospace(format!("E {} Hz  I {} Hz", r(s.e_hz), r(s.i_hz)));
+                ui.monospace(format!("E {} Hz  I {} Hz", r(s.e_hz), r(s.i_hz)))
+                    .on_hover_text("Mean rate of the E and I populations in the last 100 ms bin [Hz]");
                 ui.separator();
                 ui.label(match &s.stimulus {
                     Some(st) => format!("stimulus: {}", st.name),
                     None => "no stimulus".into(),
                 });
                 ui.separator();
-                ui.label(format!("{} assemblies", s.assemblies.iter().filter(|a| !a.is_empty()).count()));
+                ui.label(format!("{} assemblies", s.assemblies.iter().filter(|a| !a.is_empty()).count())).on_hover_text(
+                    "Assemblies known: for each shape, the E neurons above 10 Hz in its presentations (frozen at the \
+                     end of phase 1)",
+                );
                 ui.separator();
                 ui.label(format!("merged frames {}", s.coalesced_frames)).on_hover_text(
                     "Frames the simulation produced while the window was busy, merged into later ones: nothing is \

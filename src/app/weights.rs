@@ -117,7 +117,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     ws.update(ui.ctx(), snap.as_ref());
     let (Some(v), Some(tex)) = (snap.as_deref(), ws.textures.as_ref()) else {
         ui.horizontal_wrapped(|ui| {
-            ui.strong("Weights");
+            ui.strong("Weights").on_hover_text("Excitatory weights [g_L], as the simulation last published them");
             ui.weak(WAITING_NOTE);
         });
         ui.weak(NO_ASSEMBLIES_NOTE);
@@ -125,7 +125,12 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     };
     let n_assemblies = v.groups.len().saturating_sub(1);
     ui.horizontal_wrapped(|ui| {
-        ui.strong(if n_assemblies == 0 { "E->E weights (unsorted)" } else { "E->E weights by assembly" });
+        ui.strong(if n_assemblies == 0 { "E->E weights (unsorted)" } else { "E->E weights by assembly" })
+            .on_hover_text(
+                "Mean E→E weight w [g_L] in blocks of neurons (rows presynaptic), neurons sorted by assembly: a bright \
+             diagonal block is an assembly's strengthened recurrent connections; the receptive fields show each \
+             assembly's mean Input→E weights on the 64×64 grid",
+            );
         ui.weak(format!("t = {:.1} s", v.t_s));
         if n_assemblies == 0 {
             ui.weak(NO_ASSEMBLIES_NOTE);
@@ -247,9 +252,12 @@ fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {
 /// Mean w (or w̃) between groups, cells coloured on the heatmap scale, with numbers.
 fn group_table(ui: &mut egui::Ui, v: &WeightView, shows_wt: &mut bool, vmax: f32) {
     ui.horizontal(|ui| {
-        ui.label(RichText::new("group means, row = pre:").small());
-        ui.selectable_value(shows_wt, false, RichText::new("w").small());
-        ui.selectable_value(shows_wt, true, RichText::new("w~").small());
+        ui.label(RichText::new("group means, row = pre:").small())
+            .on_hover_text("Mean weight [g_L] from each group (row) to each group (column)");
+        ui.selectable_value(shows_wt, false, RichText::new("w").small())
+            .on_hover_text("The fast weight w, changed by every spike");
+        ui.selectable_value(shows_wt, true, RichText::new("w~").small())
+            .on_hover_text("The consolidated reference weight w~, which follows w slowly (time constant tau_cons)");
     });
     let g_n = v.groups.len();
     if g_n == 0 || v.group_w.len() != g_n * g_n {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::sim::Params;
 use crate::sim::ProjectionId;
+use crate::sim::analysis::CueResponse;
 use crate::sim::monitor::RateBin;
 use crate::sim::params::PhaseName;
 use crate::sim::pattern::Pattern;
@@ -199,7 +200,28 @@ pub struct Frame {
     pub rate_bins: Vec<RateBin>,
     /// Stimulus spans that began during the batch: (name, onset [s], scheduled end [s]).
     pub stimulus_spans: Vec<(String, f64, f64)>,
+    /// Cues scored during the batch (presented by the user, or scheduled in the recall phase),
+    /// oldest first.
+    pub cue_reports: Vec<CueReport>,
     pub status: Status,
+}
+
+/// A scored cue for the window: the response by the recall rule of `engram run`
+/// ([`crate::sim::analysis::RecallCriteria`]) and the names of the assemblies it indexes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CueReport {
+    pub response: CueResponse,
+    pub assemblies: Arc<Vec<String>>,
+}
+
+impl CueReport {
+    /// Name of assembly `k` of this report ("assembly k+1" if unnamed or out of range).
+    pub fn name(&self, k: usize) -> String {
+        match self.assemblies.get(k) {
+            Some(n) if !n.is_empty() => n.clone(),
+            _ => format!("assembly {}", k + 1),
+        }
+    }
 }
 
 impl Frame {
@@ -214,6 +236,7 @@ impl Frame {
             input_counts: vec![0; n_input],
             rate_bins: Vec::new(),
             stimulus_spans: Vec::new(),
+            cue_reports: Vec::new(),
             status: Status {
                 t_s: t_end_s,
                 running: false,

@@ -17,6 +17,7 @@
 
 mod io;
 pub mod messages;
+pub mod train;
 mod worker;
 
 use std::sync::{Arc, Mutex};
@@ -25,7 +26,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 pub use crate::sim::ProjectionId;
-pub use messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
+pub use messages::{Command, CueReport, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
 
 use crate::error::{Error, Result};
 use crate::sim::Params;
@@ -78,6 +79,9 @@ pub struct BridgeOptions {
     pub nice: i32,
     pub speed: Speed,
     pub phase: PhaseChoice,
+    /// Score every cue the user presents (and the recall phase's) whenever assemblies are
+    /// known, and stream the results in [`Frame::cue_reports`].
+    pub follow_cues: bool,
 }
 
 impl Default for BridgeOptions {
@@ -93,6 +97,7 @@ impl Default for BridgeOptions {
             nice: 0,
             speed: Speed::Max,
             phase: PhaseChoice::Phase(crate::sim::params::PhaseName::Init),
+            follow_cues: true,
         }
     }
 }
@@ -110,9 +115,27 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
-    /// Builds the network from `params` and starts the thread.
+    /// Builds the network from `params` and starts the thread on it, in the phase of
+    /// `opts.phase`.
     pub fn spawn(params: Params, opts: BridgeOptions) -> Result<Self> {
-        let mut net = crate::sim::Network::new(params)?;
+        Self::spawn_network(crate::sim::Network::new(params)?, None, opts)
+    }
+
+    /// Starts the thread on a network loaded from a snapshot, with the assemblies it carries:
+    /// its schedule continues where it was saved (`opts.phase` is not applied).
+    pub fn spawn_loaded(
+        net: crate::sim::Network,
+        extras: crate::io::snapshot::Extras,
+        opts: BridgeOptions,
+    ) -> Result<Self> {
+        Self::spawn_network(net, Some(extras), opts)
+    }
+
+    fn spawn_network(
+        mut net: crate::sim::Network,
+        loaded: Option<crate::io::snapshot::Extras>,
+        opts: BridgeOptions,
+    ) -> Result<Self> {
         // Checked here so a bad count is an error of `spawn`; the pool itself is started on the
         // simulation thread below, so that its threads inherit that thread's priority.
         net.set_threads(1)?;
@@ -149,7 +172,7 @@ impl SimHandle {
                     io_thread,
                     failure: failure_slot,
                 };
-                let mut w = worker::Worker::new(net, opts, links);
+                let mut w = worker::Worker::new(net, loaded, opts, links);
                 if let Err(e) = started {
                     w.warn(messages::Level::Warning, format!("running on one thread: {e}"));
                 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender, TrySendError};
 
 use super::io::{IoDone, IoJob};
-use super::messages::{Command, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
+use super::messages::{Command, CueReport, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
 use super::{BridgeOptions, MAX_FRAME_SPIKES, RASTER_WINDOW_S};
 use crate::io::snapshot;
 use crate::sim::Network;
@@ -77,16 +77,25 @@ pub(super) struct Worker {
     speed_x: f64,
     /// E and I rates of the last complete 100 ms bin [Hz].
     last_rates: (f64, f64),
+    /// Onset steps of the latest stimuli the user presented: their scored responses go to the
+    /// UI (scheduled stimuli's only in the recall phase).
+    user_onsets: std::collections::VecDeque<u64>,
     shutdown: bool,
 }
 
+/// User presentations remembered for [`Worker::user_onsets`]; a cue is scored within seconds,
+/// so a few suffice.
+const USER_ONSETS: usize = 64;
+
 impl Worker {
-    pub(super) fn new(net: Network, opts: BridgeOptions, links: Links) -> Self {
+    /// A worker on `net`: fresh (`loaded` None), started in `opts.phase`; or loaded from a
+    /// snapshot with its extras, continuing its schedule.
+    pub(super) fn new(net: Network, loaded: Option<snapshot::Extras>, opts: BridgeOptions, links: Links) -> Self {
         let Links { inbox, frame_tx, snap_tx, snap_evict, log_tx, io_tx, io_thread, failure } = links;
         let now = Instant::now();
         let user_rng = Stream::new(net.params().seed, StreamId::User);
         let params = Arc::new(net.params().clone());
-        let session = Session::new(net, SessionOptions::default());
+        let session = Session::new(net, session_options(&opts));
         let mut w = Worker {
             frame: empty_frame(session.net(), &params),
             frame_pending: true,
@@ -106,6 +115,7 @@ impl Worker {
             speed_window: (now, 0),
             speed_x: 0.0,
             last_rates: (f64::NAN, f64::NAN),
+            user_onsets: std::collections::VecDeque::new(),
             shutdown: false,
             opts,
             inbox,
@@ -117,8 +127,21 @@ impl Worker {
             io_thread: Some(io_thread),
             failure,
         };
-        w.start_phase(w.phase);
+        match loaded {
+            None => w.start_phase(w.phase),
+            Some(extras) => w.adopt_loaded(extras),
+        }
         w
+    }
+
+    /// After a snapshot's network replaced the session's: its assemblies and its schedule,
+    /// which continues where it was saved.
+    fn adopt_loaded(&mut self, extras: snapshot::Extras) {
+        if let Some(asm) = extras.assemblies {
+            self.session.restore_assemblies(asm);
+        }
+        let net = self.session.net();
+        self.phase = net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
     }
 
     pub(super) fn run(mut self) {
@@ -217,12 +240,8 @@ impl Worker {
             IoDone::Message(level, text) => self.message = Some(Message { level, text }),
             IoDone::Loaded { path, net, extras } => {
                 self.replace_network(*net);
-                if let Some(asm) = extras.assemblies {
-                    self.session.restore_assemblies(asm);
-                }
-                // The snapshot's schedule continues where it was saved.
+                self.adopt_loaded(extras);
                 let net = self.session.net();
-                self.phase = net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
                 let text = format!("state loaded from {} (t = {:.3} s)", path.display(), net.time_s());
                 self.info(&text);
             }
@@ -273,7 +292,12 @@ impl Worker {
                     pixels.sort_unstable();
                 }
                 self.session.net_mut().present(pattern.name.clone(), None, pixels, duration_s.max(0.0));
-                if let Some(s) = self.session.net().input().stimulus.as_ref().map(stimulus_info) {
+                if let Some(s) = self.session.net().input().stimulus.as_ref() {
+                    if self.user_onsets.len() == USER_ONSETS {
+                        self.user_onsets.pop_front();
+                    }
+                    self.user_onsets.push_back(s.onset);
+                    let s = stimulus_info(s);
                     self.frame.stimulus_spans.push((s.name, s.onset_s, s.offset_s));
                 }
             }
@@ -333,7 +357,8 @@ impl Worker {
     /// Swaps in a new network with fresh observers (the schedule is the caller's).
     fn replace_network(&mut self, net: Network) {
         self.user_rng = Stream::new(net.params().seed, StreamId::User);
-        self.session = Session::new(net, SessionOptions::default());
+        self.session = Session::new(net, session_options(&self.opts));
+        self.user_onsets.clear();
         self.last_rates = (f64::NAN, f64::NAN);
         self.params = Arc::new(self.session.net().params().clone());
         // Events of the old network are of no use to the UI any more.
@@ -413,11 +438,25 @@ impl Worker {
             self.last_rates = (b.e_hz, b.i_hz);
         }
         self.frame.rate_bins.extend(bins);
+        self.collect_cue_reports();
         if let Some(where_) = bad_state {
             why = Some(format!("non-finite state (NaN or infinity) in {where_}"));
         }
         if let Some(why) = why {
             self.pause_with(format!("paused: {why}"));
+        }
+    }
+
+    /// Moves the cues scored in the last chunk into the frame: those the user presented, and
+    /// every cue of the recall phase.
+    fn collect_cue_reports(&mut self) {
+        let recall = self.phase == PhaseChoice::Phase(crate::sim::params::PhaseName::Recall);
+        for (response, asm) in self.session.take_cue_responses() {
+            let onset = (response.onset_s * STEPS_PER_SECOND as f64).round() as u64;
+            if recall || self.user_onsets.contains(&onset) {
+                let assemblies = Arc::new(asm.iter().map(|p| p.name.clone()).collect());
+                self.frame.cue_reports.push(CueReport { response, assemblies });
+            }
         }
     }
 
@@ -529,6 +568,11 @@ fn stimulus_info(s: &crate::sim::input::Stimulus) -> StimulusInfo {
         onset_s: s.onset as f64 / per,
         offset_s: s.offset as f64 / per,
     }
+}
+
+/// The session's observers as the window needs them.
+fn session_options(opts: &BridgeOptions) -> SessionOptions {
+    SessionOptions { follow_cues: opts.follow_cues, ..SessionOptions::default() }
 }
 
 /// A fresh batch starting now.

@@ -60,6 +60,14 @@ pub struct GuiArgs {
     /// inhibitory, stdp, stp, plasticity.
     #[arg(long, value_name = "LIST")]
     pub ablate: Option<String>,
+    /// Open the window on a saved network state (e.g. one cached by `engram train`) with the
+    /// assemblies it carries; its parameters and seed come from the file. A file that cannot
+    /// be read is reported in the window, which then starts a fresh network.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "seed"])]
+    pub load: Option<PathBuf>,
+    /// Open this lesson (TOML, see assets/lessons/) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub lesson: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -69,6 +77,9 @@ pub enum Command {
     Run(RunArgs),
     /// Time the full-size network and print one JSON line.
     Bench(BenchArgs),
+    /// Run phase 1 of a preset and seed and cache the trained network (with its assemblies)
+    /// for the window's Trained network and `--load`; a valid cached one is reused.
+    Train(TrainArgs),
     /// Draw PNG figures from the output directory of `run`.
     Figures(figures::FiguresArgs),
     /// List the built-in presets.
@@ -195,6 +206,19 @@ pub struct BenchArgs {
     pub scale: f64,
 }
 
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Built-in preset name or path to a preset TOML file.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Seed (overrides the preset's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Compute threads (1–64; default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
 /// Runs a parsed command line. Errors are returned for the caller to print once.
 pub fn main_with(cli: Cli) -> Result<()> {
     match cli.command {
@@ -203,12 +227,9 @@ pub fn main_with(cli: Cli) -> Result<()> {
             if let Some(s) = g.quit_after {
                 check_seconds(s)?;
             }
-            let mut params = load(&g.preset, g.seed)?;
-            if let Some(list) = &g.ablate {
-                ablation::ablate_list(&mut params.mechanisms, list)?;
-            }
+            let (start, notice) = gui_start(&g)?;
             crate::app::run_gui(
-                params,
+                start,
                 crate::app::GuiOptions {
                     screenshot: g.screenshot,
                     quit_after_s: g.quit_after,
@@ -217,11 +238,16 @@ pub fn main_with(cli: Cli) -> Result<()> {
                         // Drawing needs a core of its own (with software rendering, more).
                         None => (threads(None)? - 1).max(1),
                     },
+                    train_threads: threads(None)?,
+                    cache_dir: None,
+                    notice,
                 },
+                g.lesson,
             )
         }
         Some(Command::Run(a)) => run(&a).map(|_| ()),
         Some(Command::Bench(a)) => bench(&a),
+        Some(Command::Train(a)) => train(&a),
         Some(Command::Figures(a)) => figures::figures(&a),
         Some(Command::Sweep(a)) => sweep::sweep(&a),
         Some(Command::Report(a)) => report::report(&a),
@@ -233,6 +259,38 @@ pub fn main_with(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// What the window starts from: the snapshot of `--load` (with `--ablate` applied), or a fresh
+/// network from `--preset` and `--seed`. A snapshot that cannot be read is not fatal: the
+/// window opens on a fresh network and shows why (the notice).
+fn gui_start(g: &GuiArgs) -> Result<(crate::app::Start, Option<String>)> {
+    let ablate = |p: &mut Params| match &g.ablate {
+        Some(list) => ablation::ablate_list(&mut p.mechanisms, list),
+        None => Ok(()),
+    };
+    if let Some(path) = &g.load {
+        match snapshot::load_with_extras(path) {
+            Ok((mut net, extras)) => {
+                if g.ablate.is_some() {
+                    let mut p = net.params().clone();
+                    ablate(&mut p)?;
+                    net.set_params(p)?;
+                }
+                return Ok((crate::app::Start::Loaded { net: Box::new(net), extras, path: path.clone() }, None));
+            }
+            Err(e) => {
+                let mut params = load(&g.preset, g.seed)?;
+                ablate(&mut params)?;
+                let notice = format!("cannot open {}: {e} — started a fresh network instead", path.display());
+                eprintln!("engram: {notice}");
+                return Ok((crate::app::Start::Fresh(params), Some(notice)));
+            }
+        }
+    }
+    let mut params = load(&g.preset, g.seed)?;
+    ablate(&mut params)?;
+    Ok((crate::app::Start::Fresh(params), None))
 }
 
 /// The thread count: the flag's value if given (1–64), else one per core.
@@ -283,6 +341,35 @@ impl Progress {
             eprintln!();
         }
     }
+}
+
+/// `engram train`: the cached trained network of a preset and seed, trained if missing or
+/// stale; prints the path of the cache entry.
+pub fn train(a: &TrainArgs) -> Result<()> {
+    let threads = threads(a.threads)?;
+    let params = load(&a.preset, a.seed)?;
+    let dir = crate::io::cache::cache_dir()?;
+    let mut progress = Progress::new();
+    let started = Instant::now();
+    let got = crate::io::cache::train_cached(&dir, &params, threads, |done_s, total_s| {
+        progress.show("init", done_s, total_s, started);
+        true
+    })?;
+    progress.finish();
+    // The callback never stops training, so there is always a result.
+    let Some((path, source)) = got else { return Err(Error::Invalid("training stopped".into())) };
+    match source {
+        crate::io::cache::Source::Cached => eprintln!("engram: cached trained network is valid"),
+        crate::io::cache::Source::Trained => {
+            eprintln!("engram: trained phase 1 in {:.1} s of wall time", started.elapsed().as_secs_f64());
+        }
+        crate::io::cache::Source::Rebuilt(why) => eprintln!(
+            "engram: cache entry rebuilt ({why}); trained phase 1 in {:.1} s of wall time",
+            started.elapsed().as_secs_f64()
+        ),
+    }
+    println!("{}", path.display());
+    Ok(())
 }
 
 /// What `run` measured, also returned to tests.

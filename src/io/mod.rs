@@ -2,6 +2,8 @@
 //! network-state snapshots, rate tables.
 
 pub mod atomic;
+pub mod cache;
+pub mod lesson;
 pub mod mtx;
 pub mod pat;
 pub mod preset;

@@ -21,14 +21,19 @@ pub const ABLATIONS: [(&str, &str); 7] = [
 /// Switches off the mechanism `name` (one of [`ABLATIONS`]; `heterosynaptic` is accepted for
 /// `hetero`).
 pub fn ablate(m: &mut Mechanisms, name: &str) -> Result<()> {
-    match name.trim() {
-        "hetero" | "heterosynaptic" => m.heterosynaptic = false,
-        "transmitter" => m.transmitter = false,
-        "consolidation" => m.consolidation = false,
-        "inhibitory" => m.inhibitory = false,
-        "stdp" => m.stdp = false,
-        "stp" => m.stp = false,
-        "plasticity" => m.plasticity = false,
+    set_mechanism(m, name, false)
+}
+
+/// Switches the mechanism `name` (as for [`ablate`]) on or off.
+pub fn set_mechanism(m: &mut Mechanisms, name: &str, on: bool) -> Result<()> {
+    let flag = match name.trim() {
+        "hetero" | "heterosynaptic" => &mut m.heterosynaptic,
+        "transmitter" => &mut m.transmitter,
+        "consolidation" => &mut m.consolidation,
+        "inhibitory" => &mut m.inhibitory,
+        "stdp" => &mut m.stdp,
+        "stp" => &mut m.stp,
+        "plasticity" => &mut m.plasticity,
         other => {
             let names: Vec<&str> = ABLATIONS.iter().map(|(n, _)| *n).collect();
             return Err(Error::Invalid(format!(
@@ -36,7 +41,8 @@ pub fn ablate(m: &mut Mechanisms, name: &str) -> Result<()> {
                 names.join(", ")
             )));
         }
-    }
+    };
+    *flag = on;
     Ok(())
 }
 

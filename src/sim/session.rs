@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use super::analysis::{
-    RecallCriteria, RecallRecorder, Responses, Selectivity, TimeCourse, WeightStructure, weight_structure,
+    CueResponse, RecallCriteria, RecallRecorder, Responses, Selectivity, TimeCourse, WeightStructure, weight_structure,
 };
 use super::monitor::{AssemblyTracker, RateBin, RateMonitor, SpikeHash};
 use super::network::Network;
@@ -41,6 +41,11 @@ pub struct SessionOptions {
     /// Length of the consecutive windows of the selectivity time course [s], from the
     /// session's start; None: no time course.
     pub time_course_s: Option<f64>,
+    /// Score every stimulus, in any phase, whenever assemblies are known (frozen, else live),
+    /// with the same rule as the recall phase; the responses are taken with
+    /// [`Session::take_cue_responses`]. The window turns this on to show what a cue did;
+    /// `engram run` keeps it off (its recall read-out covers the recall phase only).
+    pub follow_cues: bool,
 }
 
 impl Default for SessionOptions {
@@ -51,6 +56,7 @@ impl Default for SessionOptions {
             weight_every_s: 60.0,
             selectivity_window: None,
             time_course_s: None,
+            follow_cues: false,
         }
     }
 }
@@ -80,6 +86,60 @@ fn parent_fraction(name: &str, pixels: &[u32], shapes: &[Pattern]) -> Option<f64
     (!set.is_empty()).then(|| shared as f64 / set.len() as f64)
 }
 
+/// The recorder of [`SessionOptions::follow_cues`]: scores every stimulus with the assemblies
+/// in use, and is rebuilt for a new assembly set once the cue it follows is scored (a cue is
+/// scored with the assemblies known at its onset).
+#[derive(Default)]
+struct Follower {
+    recorder: Option<RecallRecorder>,
+    /// The assemblies `recorder` scores with.
+    followed: Arc<Vec<Pattern>>,
+    /// A newer, different assembly set to switch to when no cue is being followed.
+    next: Option<Arc<Vec<Pattern>>>,
+    /// Responses of recorders already replaced, with their assemblies, not yet taken.
+    done: Vec<(CueResponse, Arc<Vec<Pattern>>)>,
+}
+
+impl Follower {
+    /// Offers the assemblies now in use; kept only if they differ from those followed.
+    fn offer(&mut self, asm: &Arc<Vec<Pattern>>) {
+        let same = |a: &[Pattern], b: &[Pattern]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.name == y.name && x.indices == y.indices)
+        };
+        if asm.is_empty() || same(asm, &self.followed) {
+            self.next = None;
+        } else {
+            self.next = Some(asm.clone());
+        }
+    }
+
+    fn observe_step(&mut self, step: u64, net: &Network, criteria: &RecallCriteria) {
+        if self.next.is_some() && !self.recorder.as_ref().is_some_and(RecallRecorder::is_following) {
+            self.keep_responses();
+            if let Some(asm) = self.next.take() {
+                self.recorder = Some(RecallRecorder::new(&asm, net.e().len(), criteria.clone()));
+                self.followed = asm;
+            }
+        }
+        if let Some(r) = self.recorder.as_mut() {
+            r.observe_step(step, net.input().stimulus.as_ref(), &net.e().spikes);
+        }
+    }
+
+    /// Moves the scored responses out of the recorder.
+    fn keep_responses(&mut self) {
+        if let Some(r) = self.recorder.as_mut() {
+            let asm = &self.followed;
+            self.done.extend(r.responses.drain(..).map(|x| (x, asm.clone())));
+        }
+    }
+
+    fn take(&mut self) -> Vec<(CueResponse, Arc<Vec<Pattern>>)> {
+        self.keep_responses();
+        std::mem::take(&mut self.done)
+    }
+}
+
 /// A network and its observers (see the module documentation).
 pub struct Session {
     net: Network,
@@ -92,6 +152,8 @@ pub struct Session {
     /// The assemblies at the end of the init phase, once it has ended.
     frozen: Option<Arc<Vec<Pattern>>>,
     recorder: Option<RecallRecorder>,
+    /// With [`SessionOptions::follow_cues`]: the recorder that scores every stimulus.
+    follower: Follower,
     weights: Vec<WeightStructure>,
     end_of_init: Option<WeightStructure>,
     /// Patterns of the Input→E weight structure: the shapes, if they fit the input grid.
@@ -126,6 +188,7 @@ impl Session {
             live: Arc::new(Vec::new()),
             frozen: None,
             recorder: None,
+            follower: Follower::default(),
             weights: Vec::new(),
             end_of_init: None,
             input_patterns,
@@ -175,6 +238,7 @@ impl Session {
         if init && self.tracker.ready() {
             let asm = Arc::new(self.tracker.assemblies());
             self.set_rate_assemblies(&asm);
+            self.follower.offer(&asm);
             self.frozen = Some(asm);
         }
         let ws = Self::sample(&self.net, &self.assemblies(), &self.input_patterns);
@@ -202,8 +266,10 @@ impl Session {
     pub fn run(&mut self, steps: u64, mut extra: impl FnMut(&Network) + Send) {
         let refresh = ((self.opts.assembly_refresh_s * STEPS_PER_SECOND as f64).round() as u64).max(1);
         let every = (self.opts.weight_every_s * STEPS_PER_SECOND as f64).round() as u64;
+        let follow = self.opts.follow_cues.then(|| self.opts.criteria.clone());
         let Session {
             net,
+            follower,
             rates,
             hash,
             tracker,
@@ -245,9 +311,13 @@ impl Session {
             if let Some(r) = recorder.as_mut() {
                 r.observe_step(t - 1, net.input().stimulus.as_ref(), &net.e().spikes);
             }
+            if let Some(criteria) = &follow {
+                follower.observe_step(t - 1, net, criteria);
+            }
             if t.is_multiple_of(refresh) && tracker.ready() && frozen.is_none() {
                 *live = Arc::new(tracker.assemblies());
                 rates.set_assemblies(net.e().len(), live.iter().map(|p| p.indices.clone()).collect());
+                follower.offer(live);
             }
             if every > 0 && t.is_multiple_of(every) {
                 let asm = frozen.as_ref().unwrap_or(live);
@@ -268,6 +338,7 @@ impl Session {
     pub fn restore_assemblies(&mut self, assemblies: Vec<Pattern>) {
         let asm = Arc::new(assemblies);
         self.set_rate_assemblies(&asm);
+        self.follower.offer(&asm);
         self.frozen = Some(asm);
     }
 
@@ -300,7 +371,14 @@ impl Session {
         self.recorder.as_ref()
     }
 
-    /// Scores the cue being followed, if any (at the end of a run).
+    /// The responses to stimuli scored since the last call (with
+    /// [`SessionOptions::follow_cues`]; empty without), oldest first, and the names of the
+    /// assemblies each was scored with.
+    pub fn take_cue_responses(&mut self) -> Vec<(CueResponse, Arc<Vec<Pattern>>)> {
+        self.follower.take()
+    }
+
+    /// Scores the cue being recorded, if any (at the end of a run).
     pub fn finish_recall(&mut self) {
         if let Some(r) = self.recorder.as_mut() {
             r.finish();
@@ -338,4 +416,37 @@ impl Session {
     pub fn into_network(self) -> Network {
         self.net
     }
+}
+
+/// Model time per call of the progress callback of [`train_init`] [s].
+pub const TRAIN_CHUNK_S: f64 = 1.0;
+
+/// Runs phase 1 (the init phase) of `params` on a fresh network on `threads` compute threads,
+/// as `engram run --phase init` does, and ends it (freezing the assemblies). After each
+/// [`TRAIN_CHUNK_S`] of model time it calls `progress(done_s, total_s)` [model s]; returning
+/// false stops training, and then the result is `None`.
+pub fn train_init(
+    params: crate::sim::Params,
+    threads: usize,
+    mut progress: impl FnMut(f64, f64) -> bool,
+) -> crate::Result<Option<Session>> {
+    let total_s = params.protocol.init.duration_s;
+    let mut net = Network::new(params)?;
+    net.set_threads(threads)?;
+    // No weight samples on a grid: training only needs the state and the assemblies.
+    let mut session = Session::new(net, SessionOptions { weight_every_s: 0.0, ..SessionOptions::default() });
+    session.start_phase(Some(PhaseName::Init));
+    let total = (total_s * STEPS_PER_SECOND as f64).round() as u64;
+    let chunk = ((TRAIN_CHUNK_S * STEPS_PER_SECOND as f64).round() as u64).max(1);
+    let mut done = 0;
+    while done < total {
+        let n = chunk.min(total - done);
+        session.run(n, |_| {});
+        done += n;
+        if !progress(done as f64 / STEPS_PER_SECOND as f64, total_s) {
+            return Ok(None);
+        }
+    }
+    session.end_phase();
+    Ok(Some(session))
 }

@@ -46,3 +46,5 @@ pub fn wait_for(
     }
     None
 }
+
+pub mod trained;

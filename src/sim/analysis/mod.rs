@@ -9,6 +9,6 @@ mod recall;
 mod selectivity;
 mod structure;
 
-pub use recall::{CueResponse, RecallCriteria, RecallRecorder, RecallTally, shape_parent, tally};
+pub use recall::{CueResponse, Outcome, RecallCriteria, RecallRecorder, RecallTally, shape_parent, tally};
 pub use selectivity::{Responses, Selectivity, TimeCourse};
 pub use structure::{BlockMean, WeightStructure, overlaps, weight_structure};

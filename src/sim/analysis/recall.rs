@@ -124,6 +124,20 @@ impl RecallCriteria {
     }
 }
 
+/// What a cue did (see [`CueResponse::outcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It recalled this assembly.
+    Recalled(usize),
+    /// This assembly won the recall window but was already active before the cue (the
+    /// baseline condition failed): not recalled by the cue.
+    AlreadyActive(usize),
+    /// No assembly met the rule.
+    Nothing,
+    /// The next stimulus (or the end of the run) came before the recall window was over.
+    Incomplete,
+}
+
 /// The scored response to one cue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CueResponse {
@@ -141,8 +155,13 @@ pub struct CueResponse {
     /// True if the whole recall window was observed before the next stimulus (or the run)
     /// began (ended); incomplete responses are listed but not scored.
     pub complete: bool,
-    /// The recalled assembly ([`RecallCriteria::decide`]); `None` if none or incomplete.
+    /// The recalled assembly ([`RecallCriteria::decide_with_baseline`]); `None` if none or
+    /// incomplete.
     pub recalled: Option<usize>,
+    /// The assembly that wins the recall window ([`RecallCriteria::decide`]) but fails the
+    /// baseline condition: it was already active before the cue, so the cue did not recall it.
+    /// `None` otherwise (and for incomplete responses).
+    pub already_active: Option<usize>,
     /// Delay activity of the recalled assembly, else of the parent's [s]; `None` for an
     /// "other" cue that recalled nothing.
     pub delay_s: Option<f64>,
@@ -154,6 +173,16 @@ impl CueResponse {
     /// The cue came from a shape and recalled its assembly.
     pub fn is_correct(&self) -> bool {
         self.parent.is_some() && self.recalled == self.parent
+    }
+
+    /// What the cue did, by the rule of [`RecallCriteria`] (one label per response).
+    pub fn outcome(&self) -> Outcome {
+        match (self.complete, self.recalled, self.already_active) {
+            (false, ..) => Outcome::Incomplete,
+            (true, Some(k), _) => Outcome::Recalled(k),
+            (true, None, Some(k)) => Outcome::AlreadyActive(k),
+            (true, None, None) => Outcome::Nothing,
+        }
     }
 
     /// The cue came from no shape but recalled an assembly.
@@ -254,6 +283,11 @@ impl RecallRecorder {
         &self.criteria
     }
 
+    /// A cue is being followed (its response is not scored yet).
+    pub fn is_following(&self) -> bool {
+        self.current.is_some()
+    }
+
     /// One step: `step` is the step just computed, `stimulus` the stimulus on in it (a new
     /// onset starts a new cue and ends the previous cue's observation), `e_spikes` the E
     /// neurons that fired in it.
@@ -351,6 +385,7 @@ impl RecallRecorder {
             })
             .collect();
         let recalled = if complete { c.decide_with_baseline(&window_hz, &p.baseline_hz) } else { None };
+        let already_active = if complete && recalled.is_none() { c.decide(&window_hz) } else { None };
         let (delay_s, delay_censored) = match recalled.or(p.parent) {
             Some(a) if a < n => {
                 let trace: Vec<f64> = (0..full_bins).map(|b| bin_rate(b, a)).collect();
@@ -369,6 +404,7 @@ impl RecallRecorder {
             baseline_hz: p.baseline_hz,
             complete,
             recalled,
+            already_active,
             delay_s,
             delay_censored,
         });
@@ -466,6 +502,11 @@ mod tests {
             assert!((x.baseline_hz[0] - base).abs() < 1e-9, "start {start}: {:?}", x.baseline_hz);
             assert!((x.window_hz[0] - 75.0).abs() < 1e-9, "start {start}: {:?}", x.window_hz);
             assert_eq!(x.recalled, want, "start {start}");
+            // Active from the start: the assembly wins the window but is reported as already
+            // active, not recalled.
+            let (active, outcome) =
+                if start == 0 { (Some(0), Outcome::AlreadyActive(0)) } else { (None, Outcome::Recalled(0)) };
+            assert_eq!((x.already_active, x.outcome()), (active, outcome), "start {start}");
         }
         let c = RecallCriteria::default();
         assert_eq!(c.decide_with_baseline(&[25.0, 1.0], &[12.0, 0.0]), Some(0), "25 > 2·12");

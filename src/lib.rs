@@ -4,6 +4,7 @@
 //! and writes file formats; [`cli`] is the headless front end. Errors are [`Error`].
 
 pub mod app;
+pub mod assets;
 pub mod bridge;
 pub mod cli;
 pub mod error;

@@ -6,18 +6,18 @@ use std::path::PathBuf;
 
 use egui::{Key, Modifiers};
 use egui_kittest::{Harness, kittest::Queryable};
-use engram::app::controls::{self, StateFile};
+use engram::app::controls;
+use engram::app::dialog::FileChoice;
 use engram::app::{AppState, status_bar};
 use engram::bridge::Command;
 use engram::io::preset;
 
 fn harness() -> Harness<'static, AppState> {
     let mut state = AppState::new(&preset::default_params());
-    state.controls.state_dialog = |which| {
-        Some(PathBuf::from(match which {
-            StateFile::Open => "in.engram",
-            StateFile::Save => "out.engram",
-        }))
+    state.dialog = |which| match which {
+        FileChoice::OpenState => Some(PathBuf::from("in.engram")),
+        FileChoice::SaveState => Some(PathBuf::from("out.engram")),
+        _ => None,
     };
     Harness::new_ui_state(
         |ui, state: &mut AppState| {
@@ -60,7 +60,7 @@ fn ctrl_s_and_ctrl_o_do_the_same() {
 #[test]
 fn a_cancelled_dialog_queues_nothing() {
     let mut h = harness();
-    h.state_mut().controls.state_dialog = |_| None;
+    h.state_mut().dialog = |_| None;
     h.get_by_label("Save state…").click();
     h.run();
     h.key_press_modifiers(Modifiers::COMMAND, Key::O);

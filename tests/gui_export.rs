@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::{Harness, kittest::Queryable};
-use engram::app::export::{self, FileChoice};
+use engram::app::dialog::FileChoice;
+use engram::app::export::{self, ExportChoice};
 use engram::app::{AppState, EngramApp, GuiOptions, controls, status_bar};
 use engram::bridge::{BridgeOptions, Command, Frame, Level, ProjectionId};
 use engram::io::{preset, ras};
@@ -20,21 +21,24 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-fn chosen_path(choice: FileChoice) -> PathBuf {
+fn chosen_path(choice: ExportChoice) -> PathBuf {
     out_dir().join(match choice {
-        FileChoice::ImportWeights(_) => "in.mtx".to_string(),
-        FileChoice::WindowPng => "window.png".into(),
-        FileChoice::RatesCsv => "rates.csv".into(),
-        FileChoice::Weights(id) => format!("{}.mtx", id.stem()),
-        FileChoice::AssembliesPat => "assemblies.pat".into(),
-        FileChoice::SpikesRas => "e.ras".into(),
-        FileChoice::CueLogCsv => "cue_log.csv".into(),
+        ExportChoice::ImportWeights(_) => "in.mtx".to_string(),
+        ExportChoice::WindowPng => "window.png".into(),
+        ExportChoice::RatesCsv => "rates.csv".into(),
+        ExportChoice::Weights(id) => format!("{}.mtx", id.stem()),
+        ExportChoice::AssembliesPat => "assemblies.pat".into(),
+        ExportChoice::SpikesRas => "e.ras".into(),
+        ExportChoice::CueLogCsv => "cue_log.csv".into(),
     })
 }
 
 fn harness() -> Harness<'static, AppState> {
     let mut state = AppState::new(&preset::default_params());
-    state.export.dialog = |c| Some(chosen_path(c));
+    state.dialog = |c| match c {
+        FileChoice::Export(e) => Some(chosen_path(*e)),
+        _ => None,
+    };
     Harness::new_ui_state(
         |ui, state: &mut AppState| {
             export::poll(ui.ctx(), state);
@@ -77,16 +81,16 @@ fn export_menu_queues_model_exports_and_writes_window_data() {
         vec![
             Command::ExportWeights {
                 which: ProjectionId::Ee,
-                path: chosen_path(FileChoice::Weights(ProjectionId::Ee))
+                path: chosen_path(ExportChoice::Weights(ProjectionId::Ee))
             },
             Command::ExportWeights {
                 which: ProjectionId::InputE,
-                path: chosen_path(FileChoice::Weights(ProjectionId::InputE))
+                path: chosen_path(ExportChoice::Weights(ProjectionId::InputE))
             },
-            Command::ExportAssemblies(chosen_path(FileChoice::AssembliesPat)),
+            Command::ExportAssemblies(chosen_path(ExportChoice::AssembliesPat)),
             Command::ImportWeights {
                 which: ProjectionId::InputE,
-                path: chosen_path(FileChoice::ImportWeights(ProjectionId::InputE))
+                path: chosen_path(ExportChoice::ImportWeights(ProjectionId::InputE))
             },
         ]
     );
@@ -94,14 +98,14 @@ fn export_menu_queues_model_exports_and_writes_window_data() {
     // What the window holds is written at once, in the CLI's formats.
     h.state_mut().ingest(frame());
     pick(&mut h, "Export", "Rates (.csv)…");
-    let csv = std::fs::read_to_string(chosen_path(FileChoice::RatesCsv)).unwrap();
+    let csv = std::fs::read_to_string(chosen_path(ExportChoice::RatesCsv)).unwrap();
     assert_eq!(
         csv,
         "t_s,e_hz,i_hz,input_hz,assembly0_hz,assembly1_hz\n0.1,2.0000,6.0000,5.0000,,\n\
          0.2,2.0000,6.0000,5.0000,12.5000,3.0000\n"
     );
     pick(&mut h, "Export", "E spikes (.ras)…");
-    let text = std::fs::read_to_string(chosen_path(FileChoice::SpikesRas)).unwrap();
+    let text = std::fs::read_to_string(chosen_path(ExportChoice::SpikesRas)).unwrap();
     assert_eq!(ras::parse_ras(&text, "e.ras").unwrap(), [(0.0123, 7), (0.05, 4095), (0.1999, 0)]);
     let m = h.state().ui_message.clone().unwrap();
     assert_eq!((m.level, m.text.starts_with("3 E spikes written to")), (Level::Info, true), "{}", m.text);
@@ -117,7 +121,7 @@ fn a_failed_window_export_is_reported_and_keeps_the_old_file() {
     let mut h = harness();
     let dir = out_dir().join("not_a_file.csv");
     std::fs::create_dir_all(dir.join("inside")).unwrap();
-    export::export_to(h.state_mut(), FileChoice::RatesCsv, dir.clone());
+    export::export_to(h.state_mut(), ExportChoice::RatesCsv, dir.clone());
     h.run();
     let m = h.state().ui_message.clone().unwrap();
     assert_eq!(m.level, Level::Error);

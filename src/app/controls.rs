@@ -10,6 +10,7 @@ use crate::sim::Params;
 use crate::sim::params::PhaseName;
 
 use super::AppState;
+use super::dialog::FileChoice;
 
 /// Speeds offered in the toolbar.
 const SPEEDS: [(Speed, &str); 6] = [
@@ -122,35 +123,14 @@ pub struct ControlsState {
     pub phase: PhaseChoice,
     /// Path of the preset file last opened or saved, if any.
     pub preset_path: Option<std::path::PathBuf>,
-    /// Asks the user for a state file (native dialogs; tests substitute their own).
-    pub state_dialog: StateDialog,
     /// Text of the runaway-limit field [Hz].
     pub runaway_text: String,
     /// Runaway limit in force as last reported by the simulation [Hz].
     pub runaway_hz: f64,
 }
 
-/// Which state file the user is asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StateFile {
-    Open,
-    Save,
-}
-
-/// Shows a file dialog for a network-state snapshot; `None` if cancelled.
-pub type StateDialog = fn(StateFile) -> Option<PathBuf>;
-
 /// File name extension of network-state snapshots.
 pub const STATE_EXTENSION: &str = "engram";
-
-/// The native dialogs (rfd).
-pub fn native_state_dialog(which: StateFile) -> Option<PathBuf> {
-    let d = rfd::FileDialog::new().add_filter("network state", &[STATE_EXTENSION]);
-    match which {
-        StateFile::Open => d.pick_file(),
-        StateFile::Save => d.set_file_name(format!("state.{STATE_EXTENSION}")).save_file(),
-    }
-}
 
 impl ControlsState {
     pub fn new(params: &Params) -> Self {
@@ -165,7 +145,6 @@ impl ControlsState {
             speed: Speed::Max,
             phase,
             preset_path: None,
-            state_dialog: native_state_dialog,
             runaway_text: format!("{DEFAULT_RUNAWAY_HZ}"),
             runaway_hz: DEFAULT_RUNAWAY_HZ,
         }
@@ -297,16 +276,12 @@ pub fn toolbar(ui: &mut egui::Ui, state: &mut AppState) {
         ui.separator();
         // Short labels keep the toolbar on one row at 1280 px.
         ui.label(&state.controls.current.name).on_hover_text("the preset in use");
-        if ui.button("Open preset…").on_hover_text("Rebuild the network from a preset TOML file").clicked()
-            && let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).pick_file()
-        {
-            open_preset(state, &path);
+        if ui.button("Open preset…").on_hover_text("Rebuild the network from a preset TOML file").clicked() {
+            super::dialog::ask(state, &FileChoice::OpenPreset);
         }
         if ui.button("Save preset…").on_hover_text("Save the parameters in force as a preset TOML file").clicked() {
             let name = format!("{}.toml", state.controls.current.name);
-            if let Some(path) = rfd::FileDialog::new().add_filter("preset", &["toml"]).set_file_name(name).save_file() {
-                save_preset(state, &path);
-            }
+            super::dialog::ask(state, &FileChoice::SavePreset(name));
         }
         ui.separator();
         state_buttons(ui, state);
@@ -328,16 +303,16 @@ fn state_buttons(ui: &mut egui::Ui, state: &mut AppState) {
         .on_hover_text(format!("Save the whole network state ({})", ui.ctx().format_shortcut(&save_key)))
         .clicked()
         || ui.input_mut(|i| i.consume_shortcut(&save_key));
-    if save && let Some(path) = (state.controls.state_dialog)(StateFile::Save) {
-        save_state(state, path);
+    if save {
+        super::dialog::ask(state, &FileChoice::SaveState);
     }
     let open = ui
         .button("Open state…")
         .on_hover_text(format!("Continue from a saved network state ({})", ui.ctx().format_shortcut(&open_key)))
         .clicked()
         || ui.input_mut(|i| i.consume_shortcut(&open_key));
-    if open && let Some(path) = (state.controls.state_dialog)(StateFile::Open) {
-        open_state(state, path);
+    if open {
+        super::dialog::ask(state, &FileChoice::OpenState);
     }
 }
 

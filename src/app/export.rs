@@ -3,7 +3,7 @@
 //! only the model holds — weight matrices and assemblies, which the simulation thread writes.
 //!
 //! Every file is written atomically ([`crate::io::atomic`]); success or failure is reported in
-//! the status bar. The file dialog is a function pointer so tests can stand in for it.
+//! the status bar. Files are chosen through [`super::dialog`].
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -13,9 +13,9 @@ use crate::io::{atomic, ras, rates};
 
 use super::AppState;
 
-/// What a file dialog is asked for.
+/// An import or an export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileChoice {
+pub enum ExportChoice {
     ImportWeights(ProjectionId),
     WindowPng,
     RatesCsv,
@@ -25,48 +25,29 @@ pub enum FileChoice {
     CueLogCsv,
 }
 
-impl FileChoice {
+impl ExportChoice {
     /// Filter name, extensions and suggested file name of the dialog.
-    fn filter(self) -> (&'static str, &'static [&'static str], String) {
+    pub(super) fn filter(self) -> (&'static str, &'static [&'static str], String) {
         match self {
-            FileChoice::ImportWeights(w) | FileChoice::Weights(w) => {
+            ExportChoice::ImportWeights(w) | ExportChoice::Weights(w) => {
                 ("MatrixMarket", &["mtx", "wmat"], w.weights_file())
             }
-            FileChoice::WindowPng => ("PNG image", &["png"], "engram.png".into()),
-            FileChoice::RatesCsv => ("CSV", &["csv"], "rates.csv".into()),
-            FileChoice::AssembliesPat => ("pattern file", &["pat"], "assemblies.pat".into()),
-            FileChoice::SpikesRas => ("spike raster", &["ras"], "e.ras".into()),
-            FileChoice::CueLogCsv => ("CSV", &["csv"], "cue_log.csv".into()),
+            ExportChoice::WindowPng => ("PNG image", &["png"], "engram.png".into()),
+            ExportChoice::RatesCsv => ("CSV", &["csv"], "rates.csv".into()),
+            ExportChoice::AssembliesPat => ("pattern file", &["pat"], "assemblies.pat".into()),
+            ExportChoice::SpikesRas => ("spike raster", &["ras"], "e.ras".into()),
+            ExportChoice::CueLogCsv => ("CSV", &["csv"], "cue_log.csv".into()),
         }
     }
 }
 
-/// Shows a file dialog; `None` if cancelled.
-pub type FileDialog = fn(FileChoice) -> Option<PathBuf>;
-
-/// The native dialogs (rfd): an open dialog for imports, a save dialog for exports.
-pub fn native_file_dialog(choice: FileChoice) -> Option<PathBuf> {
-    let (name, ext, file) = choice.filter();
-    let d = rfd::FileDialog::new().add_filter(name, ext);
-    match choice {
-        FileChoice::ImportWeights(_) => d.pick_file(),
-        _ => d.set_file_name(file).save_file(),
-    }
-}
-
+#[derive(Default)]
 pub struct ExportState {
-    pub dialog: FileDialog,
     /// A window PNG to request at the start of the next frame (so the closing menu is not in it).
     pub png_request: Option<PathBuf>,
     /// Result of the screenshot callback, which runs after the frame on the UI thread's
     /// integration; picked up by the next frame.
     pub png_result: Arc<Mutex<Option<Message>>>,
-}
-
-impl Default for ExportState {
-    fn default() -> Self {
-        ExportState { dialog: native_file_dialog, png_request: None, png_result: Arc::default() }
-    }
 }
 
 /// The Import and Export menu buttons.
@@ -78,20 +59,20 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
             let hint = "Replace w by a MatrixMarket matrix (row = pre, column = post) with exactly this network's \
                         synapses, e.g. written by `engram run` with the same preset and seed";
             if ui.button(label).on_hover_text(hint).clicked() {
-                chosen = Some(FileChoice::ImportWeights(w));
+                chosen = Some(ExportChoice::ImportWeights(w));
                 ui.close();
             }
         }
     });
     ui.menu_button("Export", |ui| {
         let items = [
-            (FileChoice::WindowPng, "Window (.png)…".to_string()),
-            (FileChoice::RatesCsv, "Rates (.csv)…".into()),
-            (FileChoice::Weights(ProjectionId::Ee), "E->E weights (.mtx)…".into()),
-            (FileChoice::Weights(ProjectionId::InputE), "Input->E weights (.mtx)…".into()),
-            (FileChoice::AssembliesPat, "Assemblies (.pat)…".into()),
-            (FileChoice::SpikesRas, "E spikes (.ras)…".into()),
-            (FileChoice::CueLogCsv, "Cue log (.csv)…".into()),
+            (ExportChoice::WindowPng, "Window (.png)…".to_string()),
+            (ExportChoice::RatesCsv, "Rates (.csv)…".into()),
+            (ExportChoice::Weights(ProjectionId::Ee), "E->E weights (.mtx)…".into()),
+            (ExportChoice::Weights(ProjectionId::InputE), "Input->E weights (.mtx)…".into()),
+            (ExportChoice::AssembliesPat, "Assemblies (.pat)…".into()),
+            (ExportChoice::SpikesRas, "E spikes (.ras)…".into()),
+            (ExportChoice::CueLogCsv, "Cue log (.csv)…".into()),
         ];
         for (choice, label) in items {
             if ui.button(label).on_hover_text(export_hint(choice)).clicked() {
@@ -100,44 +81,44 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
             }
         }
     });
-    if let Some(choice) = chosen
-        && let Some(path) = (state.export.dialog)(choice)
-    {
-        export_to(state, choice, path);
+    if let Some(choice) = chosen {
+        super::dialog::ask(state, &super::dialog::FileChoice::Export(choice));
     }
 }
 
 /// One sentence on what an export writes.
-fn export_hint(choice: FileChoice) -> &'static str {
+fn export_hint(choice: ExportChoice) -> &'static str {
     match choice {
-        FileChoice::WindowPng => "A PNG image of the whole window as it is now",
-        FileChoice::RatesCsv => "The rate history shown: 100 ms bins of E, I, input and assembly rates [Hz]",
-        FileChoice::Weights(_) => "Every synapse's weight w [g_L] as a MatrixMarket matrix (w~ in the companion file)",
-        FileChoice::AssembliesPat => "The assemblies in use: members and their rates [Hz], in Auryn's .pat format",
-        FileChoice::SpikesRas => "The E spikes of the raster's last 4 s: time [s] and neuron per line",
-        FileChoice::CueLogCsv => "Every scored cue: time, cue, outcome, rates in the recall window [Hz], delay [s]",
-        FileChoice::ImportWeights(_) => "",
+        ExportChoice::WindowPng => "A PNG image of the whole window as it is now",
+        ExportChoice::RatesCsv => "The rate history shown: 100 ms bins of E, I, input and assembly rates [Hz]",
+        ExportChoice::Weights(_) => {
+            "Every synapse's weight w [g_L] as a MatrixMarket matrix (w~ in the companion file)"
+        }
+        ExportChoice::AssembliesPat => "The assemblies in use: members and their rates [Hz], in Auryn's .pat format",
+        ExportChoice::SpikesRas => "The E spikes of the raster's last 4 s: time [s] and neuron per line",
+        ExportChoice::CueLogCsv => "Every scored cue: time, cue, outcome, rates in the recall window [Hz], delay [s]",
+        ExportChoice::ImportWeights(_) => "",
     }
 }
 
 /// Carries out `choice` with the chosen `path`: writes what the window holds at once, queues a
 /// command for what the model holds, or schedules the window screenshot.
-pub fn export_to(state: &mut AppState, choice: FileChoice, path: PathBuf) {
+pub fn export_to(state: &mut AppState, choice: ExportChoice, path: PathBuf) {
     match choice {
-        FileChoice::ImportWeights(which) => state.send(Command::ImportWeights { which, path }),
-        FileChoice::Weights(which) => state.send(Command::ExportWeights { which, path }),
-        FileChoice::AssembliesPat => state.send(Command::ExportAssemblies(path)),
-        FileChoice::WindowPng => state.export.png_request = Some(path),
-        FileChoice::RatesCsv => {
+        ExportChoice::ImportWeights(which) => state.send(Command::ImportWeights { which, path }),
+        ExportChoice::Weights(which) => state.send(Command::ExportWeights { which, path }),
+        ExportChoice::AssembliesPat => state.send(Command::ExportAssemblies(path)),
+        ExportChoice::WindowPng => state.export.png_request = Some(path),
+        ExportChoice::RatesCsv => {
             let result = rates::save_rates_csv(&path, &state.rates.bins);
             report(state, result, format!("{} rate bins written to {}", state.rates.bins.len(), path.display()));
         }
-        FileChoice::CueLogCsv => {
+        ExportChoice::CueLogCsv => {
             let text = super::recall_view::log_csv(&state.recall.log);
             let result = atomic::atomic_write(&path, |w| w.write_all(text.as_bytes()));
             report(state, result, format!("{} cues written to {}", state.recall.log.len(), path.display()));
         }
-        FileChoice::SpikesRas => {
+        ExportChoice::SpikesRas => {
             let spikes = &state.raster.recent_e;
             let result = ras::save_ras(&path, spikes.iter().copied());
             report(state, result, format!("{} E spikes written to {}", spikes.len(), path.display()));

@@ -367,10 +367,8 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     }
 
     ui.add_space(4.0);
-    if ui.button("Load patterns…").on_hover_text("Add the patterns of a .pat file to the gallery").clicked()
-        && let Some(path) = rfd::FileDialog::new().add_filter("patterns", &["pat"]).pick_file()
-    {
-        load_patterns(state, &path);
+    if ui.button("Load patterns…").on_hover_text("Add the patterns of a .pat file to the gallery").clicked() {
+        super::dialog::ask(state, &super::dialog::FileChoice::OpenPatterns);
     }
 
     ui.separator();

@@ -4,7 +4,7 @@
 //! holds the panel moves on, or pauses the simulation and waits for Next so the teacher can
 //! talk.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use egui::{Color32, Rect, Stroke, StrokeKind};
@@ -17,14 +17,6 @@ use super::AppState;
 
 /// Colour of the frame around the step's panel (visible on dark and light backgrounds).
 pub const HIGHLIGHT: Color32 = Color32::from_rgb(255, 60, 200);
-
-/// Asks for a lesson file; `None` if cancelled (tests substitute their own).
-pub type LessonDialog = fn() -> Option<PathBuf>;
-
-/// The native dialog (rfd).
-pub fn native_lesson_dialog() -> Option<PathBuf> {
-    rfd::FileDialog::new().add_filter("lesson", &["toml"]).pick_file()
-}
 
 pub struct LessonState {
     pub lesson: Lesson,
@@ -41,7 +33,6 @@ pub struct LessonState {
     recalls_at_start: u64,
     /// The last lesson file that failed to load, with why (shown in the panel).
     pub error: Option<String>,
-    pub dialog: LessonDialog,
 }
 
 impl LessonState {
@@ -55,7 +46,6 @@ impl LessonState {
             cues_at_start: 0,
             recalls_at_start: 0,
             error: None,
-            dialog: native_lesson_dialog,
         }
     }
 
@@ -225,9 +215,8 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
             .small_button("Open lesson…")
             .on_hover_text("Load a lesson written as TOML (see assets/lessons/)")
             .clicked()
-            && let Some(path) = (state.lesson.dialog)()
         {
-            open_lesson(state, &path);
+            super::dialog::ask(state, &super::dialog::FileChoice::OpenLesson);
         }
         if ui.small_button("Close").on_hover_text("Hide the lesson panel (L)").clicked() {
             state.lesson.open = false;

@@ -7,6 +7,7 @@
 
 pub mod colormap;
 pub mod controls;
+pub mod dialog;
 pub mod export;
 pub mod gallery;
 pub mod input_view;

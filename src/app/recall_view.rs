@@ -169,10 +169,9 @@ pub fn show_log(ui: &mut egui::Ui, state: &mut AppState) {
         let export = ui
             .add_enabled(!state.recall.log.is_empty(), egui::Button::new("Export CSV…"))
             .on_hover_text("Write every line of the cue log to a CSV file");
-        if export.clicked()
-            && let Some(path) = (state.export.dialog)(super::export::FileChoice::CueLogCsv)
-        {
-            super::export::export_to(state, super::export::FileChoice::CueLogCsv, path);
+        if export.clicked() {
+            let choice = super::dialog::FileChoice::Export(super::export::ExportChoice::CueLogCsv);
+            super::dialog::ask(state, &choice);
         }
     });
     let log = &state.recall.log;

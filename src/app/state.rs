@@ -8,7 +8,8 @@ use crate::sim::Params;
 use crate::sim::views::WeightView;
 
 use super::{
-    controls, export, gallery, input_view, lesson, raster, rates, recall_view, status_bar, training, view, weights,
+    controls, dialog, export, gallery, input_view, lesson, raster, rates, recall_view, status_bar, training, view,
+    weights,
 };
 use crate::io::lesson::Panel;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub restart_requested: bool,
     /// A message from the UI itself (file errors, saved presets).
     pub ui_message: Option<Message>,
+    /// Shows every file dialog ([`dialog::native`]; tests stand in for it).
+    pub dialog: dialog::FileDialog,
     pub controls: controls::ControlsState,
     pub export: export::ExportState,
     pub gallery: gallery::GalleryState,
@@ -54,6 +57,7 @@ impl AppState {
             sim_stopped: false,
             restart_requested: false,
             ui_message: None,
+            dialog: dialog::native,
             controls: controls::ControlsState::new(params),
             export: export::ExportState::default(),
             gallery: gallery::GalleryState::new(params),

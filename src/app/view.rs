@@ -87,10 +87,23 @@ pub fn apply(ctx: &egui::Context, v: &mut ViewState) {
     }
     let want = (s.presentation, s.light, s.zoom);
     if v.applied != Some(want) {
+        add_fallback_font(ctx);
         ctx.set_theme(if s.light { egui::Theme::Light } else { egui::Theme::Dark });
         ctx.set_zoom_factor(s.zoom * factor);
         v.applied = Some(want);
     }
+}
+
+/// Adds DejaVu Sans after egui's own fonts in both families, so that every character the
+/// window's text uses has a glyph (egui draws a box for a missing one). Idempotent: egui keeps
+/// a font of the same name.
+pub fn add_fallback_font(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+        .into_iter()
+        .map(|family| InsertFontFamily { family, priority: FontPriority::Lowest })
+        .collect();
+    ctx.add_font(FontInsert::new("DejaVuSans", egui::FontData::from_static(crate::assets::DEJAVU_SANS), families));
 }
 
 /// The window's own keys (not while a text field has the keyboard).

@@ -50,11 +50,7 @@ fn register_font() {
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font compiled in; failure would be a build defect and
         // shows up as missing text (plotters then reports an unavailable font per figure).
-        let _ = plotters::style::register_font(
-            FONT,
-            FontStyle::Normal,
-            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
-        );
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, crate::assets::DEJAVU_SANS);
     });
 }
 

@@ -4,7 +4,7 @@
 //! [`crate::io`].
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,6 +22,7 @@ use crate::sim::pattern::Pattern;
 use crate::sim::session::{Session, SessionOptions};
 use crate::sim::{ProjectionId, ablation};
 
+mod bench;
 mod figures;
 mod outputs;
 mod report;
@@ -120,6 +121,11 @@ pub struct RunArgs {
     /// inhibitory, stdp, stp, plasticity (the paper's controls).
     #[arg(long, value_name = "LIST")]
     pub ablate: Option<String>,
+    /// Set a preset field, e.g. `--set plasticity.beta=0.04` or, on a loaded snapshot,
+    /// `--set protocol.recall.patterns=shapes` (complete shapes as cues); repeatable. Applied
+    /// after building or loading, before `--ablate`; the network's structure cannot change.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
     /// Recall criterion: an assembly must exceed this rate in the recall window [Hz].
     #[arg(long, default_value_t = 10.0)]
     pub recall_min_hz: f64,
@@ -174,6 +180,7 @@ impl Default for RunArgs {
             out: "out".into(),
             spikes: false,
             ablate: None,
+            set: Vec::new(),
             recall_min_hz: 10.0,
             recall_ratio: 2.0,
             recall_baseline_ratio: 2.0,
@@ -246,7 +253,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
             )
         }
         Some(Command::Run(a)) => run(&a).map(|_| ()),
-        Some(Command::Bench(a)) => bench(&a),
+        Some(Command::Bench(a)) => bench::bench(&a),
         Some(Command::Train(a)) => train(&a),
         Some(Command::Figures(a)) => figures::figures(&a),
         Some(Command::Sweep(a)) => sweep::sweep(&a),
@@ -309,37 +316,35 @@ fn check_seconds(s: f64) -> Result<()> {
     Ok(())
 }
 
-/// Progress on stderr, only when it is a terminal.
+/// Progress on stderr (indicatif; drawn only when stderr is a terminal): model seconds done,
+/// speed and the ETA of the whole plan.
 struct Progress {
-    enabled: bool,
-    last: Instant,
+    bar: indicatif::ProgressBar,
 }
 
 impl Progress {
     fn new() -> Self {
-        Progress { enabled: std::io::stderr().is_terminal(), last: Instant::now() }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:6} [{bar:30}] {msg} ETA {eta}")
+                .expect("the template is valid")
+                .progress_chars("#>-"),
+        );
+        Progress { bar }
     }
 
+    /// `done_s`, `total_s`: model seconds [s]; `started`: when the plan started.
     fn show(&mut self, label: &str, done_s: f64, total_s: f64, started: Instant) {
-        if !self.enabled || self.last.elapsed().as_millis() < 200 {
-            return;
-        }
-        self.last = Instant::now();
-        let frac = if total_s > 0.0 { done_s / total_s } else { 1.0 };
-        let width = 30;
-        let filled = (frac * width as f64) as usize;
+        // Milliseconds of model time as the bar's unit, so the ETA follows model time.
+        self.bar.set_length((total_s * 1e3) as u64);
+        self.bar.set_position((done_s * 1e3) as u64);
+        self.bar.set_prefix(label.to_string());
         let rtf = done_s / started.elapsed().as_secs_f64().max(1e-9);
-        eprint!(
-            "\r{label:6} [{}{}] {done_s:8.1}/{total_s:.1} s model, {rtf:5.2}× real time ",
-            "#".repeat(filled.min(width)),
-            " ".repeat(width - filled.min(width))
-        );
+        self.bar.set_message(format!("{done_s:8.1}/{total_s:.1} s model, {rtf:5.2}× real time"));
     }
 
     fn finish(&self) {
-        if self.enabled {
-            eprintln!();
-        }
+        self.bar.finish();
     }
 }
 
@@ -457,6 +462,13 @@ fn open_network(a: &RunArgs) -> Result<(Network, Option<Vec<Pattern>>)> {
         if let Some(path) = file {
             weights::import_weights(&mut net, which, path)?;
         }
+    }
+    if !a.set.is_empty() {
+        let set = a.set.iter().map(|t| preset::parse_assignment(t)).collect::<Result<Vec<_>>>()?;
+        let list: Vec<(&str, toml::Value)> = set.iter().map(|(f, v)| (f.as_str(), v.clone())).collect();
+        let p = preset::with_overrides(net.params(), &list)
+            .map_err(|(k, msg)| Error::Invalid(format!("--set {}: {msg}", a.set[k])))?;
+        net.set_params(p)?;
     }
     if let Some(list) = &a.ablate {
         let mut p = net.params().clone();
@@ -677,92 +689,5 @@ fn save_weights(dir: &Path, net: &Network) -> Result<()> {
     for which in ProjectionId::EXCITATORY {
         weights::save_weights(&dir.join(which.weights_file()), net, which)?;
     }
-    Ok(())
-}
-
-/// Peak resident memory of this process [MB], from /proc (Linux); None elsewhere.
-pub fn peak_rss_mb() -> Option<f64> {
-    let s = fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// `engram bench`: builds the network, runs the init phase for `seconds`, prints one JSON line.
-pub fn bench(a: &BenchArgs) -> Result<()> {
-    let threads = threads(a.threads)?;
-    check_seconds(a.seconds)?;
-    let mut params = load(&a.preset, None)?;
-    if !(a.scale.is_finite() && (0.01..=16.0).contains(&a.scale)) {
-        return Err(Error::Invalid(format!("--scale {}: expected a factor in [0.01, 16]", a.scale)));
-    }
-    let scaled = |n: usize| ((n as f64 * a.scale).round() as usize).max(1);
-    params.network.n_e = scaled(params.network.n_e);
-    params.network.n_i = scaled(params.network.n_i);
-    let t0 = Instant::now();
-    let mut net = Network::new(params.clone())?;
-    net.set_threads(threads)?;
-    let build_s = t0.elapsed().as_secs_f64();
-    net.start_phase(PhaseName::Init);
-    let steps = (a.seconds * 1e3 / DT_MS).round() as u64;
-    let mut events = 0u64;
-    let started = Instant::now();
-    net.run(steps, |net| {
-        // Synaptic events delivered per spike (counted at emission; the same spikes arrive
-        // 0.8 ms later).
-        for &j in &net.e().spikes {
-            events += (net.projection(ProjectionId::Ee).row(j as usize).len()
-                + net.projection(ProjectionId::Ei).row(j as usize).len()) as u64;
-        }
-        for &j in &net.i().spikes {
-            events += (net.projection(ProjectionId::Ii).row(j as usize).len()
-                + net.projection(ProjectionId::Ie).row(j as usize).len()) as u64;
-        }
-        for &j in &net.input().spikes {
-            events += net.projection(ProjectionId::InputE).row(j as usize).len() as u64;
-        }
-    });
-    let wall = started.elapsed().as_secs_f64();
-    let sim_s = net.time_s();
-    let c = net.counts();
-    // Cost of one GUI weight snapshot (the window publishes one every 0.5 s of wall time, on the
-    // simulation thread), with four live assemblies as the GUI would have them.
-    let assemblies = crate::sim::shapes::shapes()
-        .into_iter()
-        .enumerate()
-        .map(|(k, p)| {
-            let n = net.e().len() as u32;
-            crate::sim::pattern::Pattern::from_indices(p.name, (k as u32 * n / 4..(k as u32 + 1) * n / 4).collect())
-        })
-        .collect::<Vec<_>>();
-    let t_snap = Instant::now();
-    let reps = 5;
-    for _ in 0..reps {
-        std::hint::black_box(crate::sim::views::weight_view(&net, &assemblies, 128));
-    }
-    let snapshot_ms = t_snap.elapsed().as_secs_f64() * 1e3 / reps as f64;
-    let neurons = (params.network.n_e + params.network.n_i) as f64;
-    let line = json!({
-        "preset": params.name,
-        "threads": threads,
-        "scale": a.scale,
-        "n_e": params.network.n_e,
-        "n_i": params.network.n_i,
-        "synapses": synapse_counts(&net),
-        "synapses_total": net.projections().iter().map(|(_, p)| p.len()).sum::<usize>(),
-        // Wall time per unit of work, each as if it were all the time (upper bounds).
-        "ns_per_synaptic_event": wall * 1e9 / (events as f64).max(1.0),
-        "ns_per_neuron_update": wall * 1e9 / (neurons * steps as f64).max(1.0),
-        "build_seconds": build_s,
-        "model_seconds": sim_s,
-        "wall_seconds": wall,
-        "realtime_factor": sim_s / wall.max(1e-9),
-        "spikes_per_model_second": { "e": c.e as f64 / sim_s, "i": c.i as f64 / sim_s, "input": c.input as f64 / sim_s },
-        "synaptic_events_per_model_second": events as f64 / sim_s,
-        "peak_rss_mb": peak_rss_mb(),
-        "snapshot_ms": snapshot_ms,
-        "snapshot_share_at_2_per_s": snapshot_ms / 500.0,
-    });
-    println!("{line}");
     Ok(())
 }

@@ -93,6 +93,16 @@ fn bad_input_gives_one_clear_line() {
     assert_one_line_error(&engram(&["run", "--seconds", "-1", "--out", out]), "-1 seconds");
     assert_one_line_error(&engram(&["run", "--threads", "0", "--out", out]), "--threads 0");
     assert_one_line_error(&engram(&["run", "--threads", "65", "--out", out]), "--threads 65");
+
+    let set =
+        |assignment: &str| engram(&["run", "--preset", "small", "--seconds", "0.1", "--set", assignment, "--out", out]);
+    assert_one_line_error(
+        &set("plasticity.nope=1"),
+        "--set plasticity.nope=1: `plasticity.nope` is not a preset field",
+    );
+    assert_one_line_error(&set("plasticity.beta=-0.5"), "`plasticity.beta`");
+    assert_one_line_error(&set("network.n_e=10"), "network size");
+    assert_one_line_error(&set("beta"), "--set beta: expected FIELD=VALUE");
 }
 
 #[test]

@@ -59,7 +59,7 @@ fn grid_spec(dir: &Path, extra: &str) -> PathBuf {
 presets = ["small", "mine.toml"]
 seeds = [3, 1]
 threads = 2
-args = ["--seconds", "0.2"]
+args = ["--seconds", "0.2", "--save", "{{dir}}/end.engram"]
 {extra}
 [[variant]]
 name = "base"
@@ -101,10 +101,11 @@ fn sweep_expands_presets_variants_and_seeds() {
     for (line, name) in lines.iter().zip(GRID_ORDER) {
         let run = out.join(name);
         let expected = format!(
-            "{} run --preset {} --out {} --threads 2 --seconds 0.2",
+            "{} run --preset {} --out {} --threads 2 --seconds 0.2 --save {}",
             exe.display(),
             run.join("preset.toml").display(),
-            run.display()
+            run.display(),
+            run.join("end.engram").display()
         );
         assert_eq!(*line, expected);
         assert_eq!(read(&run.join("command.txt")), format!("{expected}\n"));
@@ -146,7 +147,7 @@ fn sweep_expands_presets_variants_and_seeds() {
     assert_eq!(runs[4]["preset_source"], dir.join("mine.toml").canonicalize().unwrap().display().to_string());
     assert_eq!(runs[4]["overrides"], serde_json::json!({}));
     assert_eq!(s["threads"], 2);
-    assert_eq!(s["args"], serde_json::json!(["--seconds", "0.2"]));
+    assert_eq!(s["args"], serde_json::json!(["--seconds", "0.2", "--save", "{dir}/end.engram"]));
 }
 
 #[test]

@@ -9,7 +9,9 @@
 //! presets = ["default", "my.toml"] # built-in names or preset files (relative to the spec)
 //! seeds = [1, 2, 3]
 //! threads = 1                      # --threads of every run (default 1)
-//! args = ["--phase", "all"]        # more arguments of every `engram run`
+//! args = ["--phase", "all"]        # more arguments of every `engram run`; `{dir}` in an
+//!                                  # argument is replaced by the run's directory, e.g.
+//!                                  # ["--save", "{dir}/trained.engram"]
 //! [[variant]]                      # optional; without any, one variant "base"
 //! name = "hom32"
 //! set = { "plasticity.beta" = 0.04, "mechanisms.heterosynaptic" = false }
@@ -294,49 +296,18 @@ fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(safe) { s.to_string() } else { format!("'{}'", s.replace('\'', r"'\''")) }
 }
 
-/// Sets the dotted `field` of a preset document to `value`; the field must exist and be a
-/// value, not a section.
-fn set_field(doc: &mut toml::Table, field: &str, value: toml::Value) -> std::result::Result<(), String> {
-    if field == "seed" {
-        return Err("`seed` cannot be set: the seeds come from `seeds`".into());
-    }
-    let parts: Vec<&str> = field.split('.').collect();
-    let Some((last, sections)) = parts.split_last() else { return Err("empty field name".into()) };
-    let mut table = doc;
-    for (k, s) in sections.iter().enumerate() {
-        table = match table.get_mut(*s) {
-            Some(toml::Value::Table(t)) => t,
-            Some(_) => return Err(format!("`{field}` is not a preset field (`{}` is a value)", parts[..=k].join("."))),
-            None => return Err(format!("`{field}` is not a preset field")),
-        };
-    }
-    match table.get_mut(*last) {
-        Some(toml::Value::Table(_)) => Err(format!("`{field}` is a section, not a field: set one of its fields")),
-        Some(slot) => {
-            *slot = value;
-            Ok(())
-        }
-        None => Err(format!("`{field}` is not a preset field")),
-    }
-}
-
 /// The parameters of one preset under one variant: each override applied to the preset as a
 /// TOML document, its type checked as it is applied, and the result validated.
 fn apply_variant(spec_file: &str, p: &PresetRef, v: &Variant) -> Result<Params> {
     if v.overrides.is_empty() {
         return Ok(p.params.clone());
     }
-    let mut doc =
-        toml::Table::try_from(&p.params).map_err(|e| Error::Invalid(format!("cannot serialise preset: {e}")))?;
     let at = |o: &Override, msg: String| Error::parse(spec_file, o.line, format!("variant `{}`: {msg}", v.name));
-    for o in &v.overrides {
-        set_field(&mut doc, &o.field, o.value.clone()).map_err(|m| at(o, m))?;
-        doc.clone().try_into::<Params>().map_err(|e| {
-            let msg = e.message().lines().next().unwrap_or("wrong type").to_string();
-            at(o, format!("`{}` = {}: {msg}", o.field, o.value))
-        })?;
+    if let Some(o) = v.overrides.iter().find(|o| o.field == "seed") {
+        return Err(at(o, "`seed` cannot be set: the seeds come from `seeds`".into()));
     }
-    let params: Params = doc.try_into().map_err(|e| Error::parse(spec_file, v.line, e.message().to_string()))?;
+    let list: Vec<(&str, toml::Value)> = v.overrides.iter().map(|o| (o.field.as_str(), o.value.clone())).collect();
+    let params = preset::with_overrides(&p.params, &list).map_err(|(k, msg)| at(&v.overrides[k], msg))?;
     params.validate().map_err(|e| match e {
         Error::Param { field, msg } => {
             let line = v.overrides.iter().find(|o| o.field == field).map_or(v.line, |o| o.line);
@@ -384,6 +355,9 @@ fn dir_stem(p: &PresetRef, v: &Variant) -> String {
     format!("{}-{}", p.label, sanitise(&v.name))
 }
 
+/// Stands for the run's directory in the spec's `args`.
+const RUN_DIR: &str = "{dir}";
+
 /// The points of the grid: presets × variants × seeds, in that nesting (the order of
 /// commands.txt). `out` is the absolute sweep directory, `engram` the binary the commands name.
 fn expand(spec: &Spec, grid: &[(&PresetRef, &Variant, Params)], out: &Path, engram: &str) -> Result<Vec<Point>> {
@@ -397,7 +371,8 @@ fn expand(spec: &Spec, grid: &[(&PresetRef, &Variant, Params)], out: &Path, engr
             let preset_path = path_str(&dir.join("preset.toml"))?;
             let mut argv = vec![engram.to_string(), "run".into(), "--preset".into(), preset_path];
             argv.extend(["--out".into(), path_str(&dir)?, "--threads".into(), spec.threads.to_string()]);
-            argv.extend(spec.args.iter().cloned());
+            let dir_arg = path_str(&dir)?;
+            argv.extend(spec.args.iter().map(|a| a.replace(RUN_DIR, &dir_arg)));
             let overrides: Vec<(String, toml::Value)> =
                 v.overrides.iter().map(|o| (o.field.clone(), o.value.clone())).collect();
             let mut preset_toml = format!(
@@ -706,14 +681,16 @@ mod tests {
 
     #[test]
     fn overrides_must_name_fields_not_sections_or_the_seed() {
-        let mut doc = toml::Table::try_from(preset::default_params()).unwrap();
-        let v = toml::Value::Float(1.0);
-        assert!(set_field(&mut doc, "plasticity.betta", v.clone()).unwrap_err().contains("not a preset field"));
-        assert!(set_field(&mut doc, "plasticity", v.clone()).unwrap_err().contains("is a section"));
-        assert!(set_field(&mut doc, "name.x", v.clone()).unwrap_err().contains("`name` is a value"));
-        assert!(set_field(&mut doc, "seed", v.clone()).unwrap_err().contains("`seeds`"));
-        set_field(&mut doc, "protocol.init.duration_s", v).unwrap();
-        assert_eq!(doc["protocol"]["init"]["duration_s"].as_float(), Some(1.0));
+        let p = preset::default_params();
+        let err = |f: &str| preset::with_overrides(&p, &[(f, toml::Value::Float(1.0))]).unwrap_err().1;
+        assert!(err("plasticity.betta").contains("not a preset field"));
+        assert!(err("plasticity").contains("is a section"));
+        assert!(err("name.x").contains("`name` is a value"));
+        let set = preset::with_overrides(&p, &[("protocol.init.duration_s", toml::Value::Float(1.0))]).unwrap();
+        assert_eq!(set.protocol.init.duration_s, 1.0);
+        let s = spec("out='o'\npresets=['small']\nseeds=[1]\n[[variant]]\nname='v'\nset={seed=3}\n").unwrap();
+        let e = apply_variant("s.toml", &s.presets[0], &s.variants[0]).unwrap_err().to_string();
+        assert!(e.starts_with("s.toml:6:") && e.contains("`seeds`"), "{e}");
     }
 
     #[test]

@@ -86,9 +86,91 @@ pub fn to_toml(params: &Params) -> Result<String> {
     toml::to_string(params).map_err(|e| Error::Invalid(format!("cannot serialise preset: {e}")))
 }
 
+/// Sets the dotted `field` of a preset document to `value`; the field must exist and be a
+/// value, not a section.
+fn set_field(doc: &mut toml::Table, field: &str, value: toml::Value) -> std::result::Result<(), String> {
+    let parts: Vec<&str> = field.split('.').collect();
+    let Some((last, sections)) = parts.split_last() else { return Err("empty field name".into()) };
+    let mut table = doc;
+    for (k, s) in sections.iter().enumerate() {
+        table = match table.get_mut(*s) {
+            Some(toml::Value::Table(t)) => t,
+            Some(_) => return Err(format!("`{field}` is not a preset field (`{}` is a value)", parts[..=k].join("."))),
+            None => return Err(format!("`{field}` is not a preset field")),
+        };
+    }
+    match table.get_mut(*last) {
+        Some(toml::Value::Table(_)) => Err(format!("`{field}` is a section, not a field: set one of its fields")),
+        Some(slot) => {
+            *slot = value;
+            Ok(())
+        }
+        None => Err(format!("`{field}` is not a preset field")),
+    }
+}
+
+/// `params` with each dotted field set to its value (as in a preset file), the type checked as
+/// each is applied; on error, the index of the override at fault and why. Not validated: the
+/// caller validates and reports a bad value its own way.
+pub fn with_overrides(
+    params: &Params,
+    overrides: &[(&str, toml::Value)],
+) -> std::result::Result<Params, (usize, String)> {
+    let mut doc = toml::Table::try_from(params).map_err(|e| (0, format!("cannot serialise preset: {e}")))?;
+    for (k, (field, value)) in overrides.iter().enumerate() {
+        set_field(&mut doc, field, value.clone()).map_err(|m| (k, m))?;
+        doc.clone().try_into::<Params>().map_err(|e| {
+            let msg = e.message().lines().next().unwrap_or("wrong type").to_string();
+            (k, format!("`{field}` = {value}: {msg}"))
+        })?;
+    }
+    doc.try_into().map_err(|e: toml::de::Error| (overrides.len().saturating_sub(1), e.message().to_string()))
+}
+
+/// One `FIELD=VALUE` of `engram run --set`: VALUE as a TOML value, or as a string when it is
+/// not one (`protocol.recall.patterns=shapes`).
+pub fn parse_assignment(text: &str) -> Result<(String, toml::Value)> {
+    let Some((field, value)) = text.split_once('=') else {
+        return Err(Error::Invalid(format!("--set {text}: expected FIELD=VALUE")));
+    };
+    let field = field.trim();
+    let value = value.trim();
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}")).ok().and_then(|mut t| t.remove("v"));
+    Ok((field.to_string(), parsed.unwrap_or_else(|| toml::Value::String(value.to_string()))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides_set_fields_and_name_the_one_at_fault() {
+        let base = default_params();
+        let set = [
+            parse_assignment("plasticity.beta=0.04").unwrap(),
+            parse_assignment("protocol.recall.patterns = shapes").unwrap(),
+            parse_assignment("emulation.homeostat_f32=true").unwrap(),
+        ];
+        let list: Vec<(&str, toml::Value)> = set.iter().map(|(f, v)| (f.as_str(), v.clone())).collect();
+        let p = with_overrides(&base, &list).unwrap();
+        assert_eq!(p.plasticity.beta, 0.04);
+        assert_eq!(p.protocol.recall.patterns, crate::sim::params::PatternSet::Shapes);
+        assert!(p.emulation.homeostat_f32);
+        let mut expected = base.clone();
+        expected.plasticity.beta = 0.04;
+        expected.protocol.recall.patterns = crate::sim::params::PatternSet::Shapes;
+        expected.emulation.homeostat_f32 = true;
+        assert_eq!(p, expected, "nothing else changes");
+
+        let bad = [("plasticity.beta", toml::Value::Float(0.1)), ("plasticity", toml::Value::Float(1.0))];
+        let (k, msg) = with_overrides(&base, &bad).unwrap_err();
+        assert_eq!(k, 1);
+        assert!(msg.contains("section"), "{msg}");
+        let (k, msg) = with_overrides(&base, &[("protocol.recall.patterns", toml::Value::Integer(3))]).unwrap_err();
+        assert_eq!(k, 0);
+        assert!(msg.contains("protocol.recall.patterns"), "{msg}");
+        assert!(parse_assignment("no equals sign").is_err());
+    }
 
     #[test]
     fn every_builtin_parses_and_validates() {

@@ -18,12 +18,13 @@ cd "$root"
 out=target/stress-tests
 mkdir -p "$out"
 
-echo "building the release binary and the tests ..." >&2
-cargo build --release --quiet || exit 1
-cargo test --no-run --quiet 2>/dev/null || cargo test --no-run || exit 1
-
 default_load="$root/target/release/engram run --preset default --threads 2 --out $out/load-run"
 load=${2:-$default_load}
+echo "building the tests (and the release binary for the default load) ..." >&2
+if [ -z "${2:-}" ]; then
+  cargo build --release --quiet || exit 1
+fi
+cargo test --no-run --quiet 2>/dev/null || cargo test --no-run || exit 1
 (
   while true; do
     $load >/dev/null 2>&1

@@ -157,3 +157,36 @@ fn recall_is_scored_from_the_snapshot_assemblies_or_a_pat_file() {
     let header = std::fs::read_to_string(dir.join("recall2/recall.csv")).unwrap();
     assert!(header.starts_with("t_s,offset_s,cue,parent,complete,pattern1_cue_hz,pattern2_cue_hz"), "{header}");
 }
+
+/// Phase 1 continued from a snapshot to a longer end (`--set protocol.init.duration_s`) is read
+/// out over the last 400 s of the phase — here its last 8 s, from the continuation's start.
+#[test]
+fn a_continued_phase_1_is_read_out_at_its_end() {
+    let dir = common::scratch_dir("run_selectivity_continued");
+    let (first, cont) = (dir.join("first"), dir.join("cont"));
+    let snap = dir.join("a.engram");
+    ok(&engram(&[
+        "run",
+        "--preset",
+        &golden(),
+        "--seconds",
+        "4",
+        "--save",
+        snap.to_str().unwrap(),
+        "--out",
+        first.to_str().unwrap(),
+    ]));
+    ok(&engram(&[
+        "run",
+        "--load",
+        snap.to_str().unwrap(),
+        "--seconds",
+        "8",
+        "--set",
+        "protocol.init.duration_s=12",
+        "--out",
+        cont.to_str().unwrap(),
+    ]));
+    let s = summary(&cont);
+    assert_eq!(s["selectivity"]["window_s"], serde_json::json!([4.0, 12.0]), "{}", s["selectivity"]);
+}

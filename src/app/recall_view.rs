@@ -217,6 +217,7 @@ pub fn log_csv<'a>(log: impl IntoIterator<Item = &'a CueReport>) -> String {
         let k_or_best = k.or_else(|| strongest(r).map(|(k, _)| k));
         let hz = |k: Option<usize>, v: &[f64]| k.and_then(|k| v.get(k)).map_or(String::new(), |h| format!("{h:.3}"));
         let other = k_or_best.and_then(|k| best_other(r, k));
+        // Writing to a String cannot fail.
         let _ = writeln!(
             s,
             "{:.4},{:.4},{},{},{outcome},{},{},{},{},{},{},{}",

@@ -161,7 +161,7 @@ pub struct RunArgs {
     pub assemblies: Option<PathBuf>,
     /// Window of model time `A,B` [s] over which summary.json reads out the shapes'
     /// selectivity (presentations with onset in [A, B)); default: the last 400 s of the init
-    /// phase when the run includes it.
+    /// phase when the run includes it or continues it (from a snapshot) to its end.
     #[arg(long, value_name = "A,B")]
     pub selectivity_window: Option<String>,
     /// Length of the windows of the selectivity time course in summary.json [model s].
@@ -479,8 +479,8 @@ fn open_network(a: &RunArgs) -> Result<(Network, Option<Vec<Pattern>>)> {
 }
 
 /// The selectivity window of `--selectivity-window A,B`, or by default the last 400 s of the
-/// init phase if the plan runs it (or None).
-fn selectivity_window(a: &RunArgs, plan: &[PhaseRun], start_s: f64) -> Result<Option<(f64, f64)>> {
+/// init phase if the plan runs it or continues it to its end (or None).
+fn selectivity_window(a: &RunArgs, plan: &[PhaseRun], net: &Network) -> Result<Option<(f64, f64)>> {
     if let Some(text) = &a.selectivity_window {
         let bad =
             || Error::Invalid(format!("--selectivity-window {text}: expected A,B with 0 ≤ A < B (model seconds)"));
@@ -491,10 +491,20 @@ fn selectivity_window(a: &RunArgs, plan: &[PhaseRun], start_s: f64) -> Result<Op
         }
         return Ok(Some((x, y)));
     }
-    let mut t = start_s;
+    let mut t = net.time_s();
     for p in plan {
-        if p.start == Some(PhaseName::Init) {
-            return Ok(Some(((t + p.seconds - 400.0).max(t), t + p.seconds)));
+        // The last 400 s of an init phase that the run starts, or continues (from a snapshot
+        // taken within it) to its end.
+        let end = match (p.start, net.phase()) {
+            (Some(PhaseName::Init), _) => Some(t + p.seconds),
+            (None, Some((PhaseName::Init, t0))) => {
+                let end = t0 as f64 * DT_MS * 1e-3 + net.params().protocol.init.duration_s;
+                (end <= t + p.seconds + 1e-9).then_some(end)
+            }
+            _ => None,
+        };
+        if let Some(end) = end {
+            return Ok(Some(((end - 400.0).max(t), end)));
         }
         t += p.seconds;
     }
@@ -522,7 +532,7 @@ pub fn run(a: &RunArgs) -> Result<RunReport> {
     }
     let (mut net, assemblies) = open_network(a)?;
     let plan = phase_plan(a, &net)?;
-    let window = selectivity_window(a, &plan, net.time_s())?;
+    let window = selectivity_window(a, &plan, &net)?;
     fs::create_dir_all(&a.out).map_err(|e| Error::io(&a.out, e))?;
     net.set_threads(threads)?;
     let criteria = RecallCriteria {

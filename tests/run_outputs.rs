@@ -190,3 +190,45 @@ fn a_continued_phase_1_is_read_out_at_its_end() {
     let s = summary(&cont);
     assert_eq!(s["selectivity"]["window_s"], serde_json::json!([4.0, 12.0]), "{}", s["selectivity"]);
 }
+
+/// `readout.assembly_presentations` sets how many of each shape's most recent presentations the
+/// assembly tracker keeps: the counts in summary.json are the presentations of stimuli.csv that
+/// lasted the 0.5 s probe, capped at the setting.
+#[test]
+fn the_tracker_keeps_the_last_n_presentations_the_preset_asks_for() {
+    let dir = common::scratch_dir("run_readout");
+    for keep in [2usize, 20] {
+        let out = dir.join(format!("keep{keep}"));
+        ok(&engram(&[
+            "run",
+            "--preset",
+            &golden(),
+            "--seconds",
+            "40",
+            "--set",
+            "protocol.init.t_on_s=1.0",
+            "--set",
+            &format!("readout.assembly_presentations={keep}"),
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+        let csv = std::fs::read_to_string(out.join("stimuli.csv")).unwrap();
+        let probed = |shape: &str| {
+            csv.lines()
+                .skip(1)
+                .map(|l| l.split(',').collect::<Vec<_>>())
+                .filter(|r| r[2] == shape && r[1].parse::<f64>().unwrap() - r[0].parse::<f64>().unwrap() >= 0.5)
+                .filter(|r| r[0].parse::<f64>().unwrap() + 0.5 <= 40.0)
+                .count()
+        };
+        let want: Vec<usize> = engram::sim::shapes::SHAPE_NAMES.iter().map(|s| probed(s).min(keep)).collect();
+        assert!(want.iter().all(|&n| n >= 2), "every shape needs 2 long presentations in 40 s: {want:?}");
+        let got: Vec<usize> = summary(&out)["assembly_presentations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
+        assert_eq!(got, want, "keep {keep}");
+    }
+}

@@ -200,10 +200,11 @@ impl AssemblyTracker {
         }
     }
 
-    /// The settings of docs/model.md §10.1 for the four built-in shapes: 0.5 s probe, 10 Hz threshold, and a
-    /// window of the last 20 presentations of each shape.
-    pub fn for_shapes() -> Self {
-        Self::new(super::shapes::SHAPE_NAMES.iter().map(std::string::ToString::to_string).collect(), 20, 0.5, 10.0)
+    /// The settings of docs/model.md §10.1 for the four built-in shapes: 0.5 s probe, 10 Hz
+    /// threshold, and a window of the last `presentations` presentations of each shape.
+    pub fn for_shapes(presentations: usize) -> Self {
+        let names = super::shapes::SHAPE_NAMES.iter().map(std::string::ToString::to_string).collect();
+        Self::new(names, presentations, 0.5, 10.0)
     }
 
     /// One step of `net` (see [`AssemblyTracker::observe_step`]).

@@ -62,6 +62,9 @@ pub struct Params {
     /// Emulations of the original's numerics, all off unless a preset asks for them.
     #[serde(default)]
     pub emulation: Emulation,
+    /// How the assemblies are read out of the activity (not a part of the model).
+    #[serde(default)]
+    pub readout: Readout,
 }
 
 /// Sizes, connectivity and initial/static weights (docs/model.md §1, §7).
@@ -242,6 +245,28 @@ impl Default for Emulation {
     /// Everything off: the faithful model.
     fn default() -> Self {
         Emulation { homeostat_f32: false, stp_mixup_processes: 1 }
+    }
+}
+
+/// The live assembly read-out (docs/model.md §10.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Readout {
+    /// Presentations of each shape the assembly tracker averages over (the most recent ones).
+    /// The paper's protocol shows each shape hundreds of times; a short protocol needs fewer,
+    /// or the naive network's first responses stay in the average.
+    #[serde(default = "twenty")]
+    pub assembly_presentations: usize,
+}
+
+fn twenty() -> usize {
+    20
+}
+
+impl Default for Readout {
+    /// The last 20 presentations of each shape.
+    fn default() -> Self {
+        Readout { assembly_presentations: twenty() }
     }
 }
 
@@ -486,6 +511,8 @@ impl Params {
         }
         let c = Check { section: "emulation" };
         c.count("stp_mixup_processes", self.emulation.stp_mixup_processes, 1, 64)?;
+        let c = Check { section: "readout" };
+        c.count("assembly_presentations", self.readout.assembly_presentations, 1, 10_000)?;
         Ok(())
     }
 

@@ -176,6 +176,7 @@ impl Session {
         let (k, n_e, now) = (shapes::SHAPE_NAMES.len(), net.e().len(), net.time_s());
         let responses = opts.selectivity_window.map(|(a, b)| Responses::new(k, n_e, a, b));
         let course = opts.time_course_s.map(|w| TimeCourse::new(k, n_e, now, w, THRESHOLD_HZ));
+        let tracker = AssemblyTracker::for_shapes(net.params().readout.assembly_presentations);
         Session {
             responses,
             course,
@@ -184,7 +185,7 @@ impl Session {
             opts,
             rates: RateMonitor::new(0.1),
             hash: SpikeHash::default(),
-            tracker: AssemblyTracker::for_shapes(),
+            tracker,
             live: Arc::new(Vec::new()),
             frozen: None,
             recorder: None,

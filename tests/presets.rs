@@ -70,3 +70,41 @@ fn ablation_presets_switch_one_mechanism_each() {
     // Total input drive per neuron ∝ ξ · r²: the same as the default's.
     assert!((n.xi * n.rf_radius.powi(2) - d.network.xi * d.network.rf_radius.powi(2)).abs() < 1e-9);
 }
+
+/// `long_learning` is the faithful default with only phase 1 longer (three times the paper's).
+#[test]
+fn long_learning_is_the_default_with_a_longer_phase_1() {
+    let d = preset::load_preset("default").unwrap();
+    let mut p = preset::load_preset("long_learning").unwrap();
+    assert_eq!(p.protocol.init.duration_s, 5400.0);
+    assert_eq!(d.protocol.init.duration_s, 1800.0);
+    p.name = d.name.clone();
+    p.description = d.description.clone();
+    p.protocol.init.duration_s = d.protocol.init.duration_s;
+    assert_eq!(p, d, "long_learning differs from the default only in the length of phase 1");
+}
+
+/// `quick_demo` runs every plasticity time scale of the default 16 times faster (rates × 16,
+/// time constants ÷ 16), so that the mechanisms keep the paper's balance; besides that it changes
+/// only the protocol and the read-out, not the network or the neurons.
+#[test]
+fn quick_demo_speeds_up_every_plasticity_time_scale_by_one_factor() {
+    let d = preset::load_preset("default").unwrap();
+    let mut q = preset::load_preset("quick_demo").unwrap();
+    let (qp, dp) = (&q.plasticity, &d.plasticity);
+    assert_eq!(qp.eta / dp.eta, 16.0);
+    assert_eq!(qp.beta / dp.beta, 16.0);
+    assert_eq!(qp.delta / dp.delta, 16.0);
+    assert_eq!(q.inhibitory.eta / d.inhibitory.eta, 16.0);
+    assert_eq!(dp.tau_cons_s / qp.tau_cons_s, 16.0);
+    assert_eq!(dp.tau_hom_s / qp.tau_hom_s, 16.0);
+    assert_eq!(q.protocol.init.duration_s, 120.0);
+    assert_eq!(q.readout.assembly_presentations, 5);
+    q.name = d.name.clone();
+    q.description = d.description.clone();
+    q.plasticity = d.plasticity.clone();
+    q.inhibitory.eta = d.inhibitory.eta;
+    q.protocol = d.protocol.clone();
+    q.readout = d.readout.clone();
+    assert_eq!(q, d, "quick_demo differs from the default only as listed");
+}

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::sim::params::Params;
 
 /// The built-in presets: (name, TOML text). The first is the default.
-pub const BUILTIN: [(&str, &str); 10] = [
+pub const BUILTIN: [(&str, &str); 11] = [
     ("default", include_str!("../../presets/default.toml")),
     ("paper", include_str!("../../presets/paper.toml")),
     ("figure3", include_str!("../../presets/figure3.toml")),
@@ -18,6 +18,7 @@ pub const BUILTIN: [(&str, &str); 10] = [
     ("no_inhibitory", include_str!("../../presets/no_inhibitory.toml")),
     ("small", include_str!("../../presets/small.toml")),
     ("quick_demo", include_str!("../../presets/quick_demo.toml")),
+    ("long_learning", include_str!("../../presets/long_learning.toml")),
 ];
 
 /// Largest preset file [`load_preset`] reads (the built-in ones are about 3 kB); a bigger or

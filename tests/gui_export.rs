@@ -41,6 +41,8 @@ fn harness() -> Harness<'static, AppState> {
     };
     Harness::new_ui_state(
         |ui, state: &mut AppState| {
+            // The window's fallback font, for the arrows of "E→E" (idempotent).
+            engram::app::view::add_fallback_font(ui.ctx());
             export::poll(ui.ctx(), state);
             controls::toolbar(ui, state);
             controls::parameters(ui, state);
@@ -72,10 +74,10 @@ fn frame() -> Frame {
 #[test]
 fn export_menu_queues_model_exports_and_writes_window_data() {
     let mut h = harness();
-    pick(&mut h, "Export", "E->E weights (.mtx)…");
-    pick(&mut h, "Export", "Input->E weights (.mtx)…");
+    pick(&mut h, "Export", "E→E weights (.mtx)…");
+    pick(&mut h, "Export", "Input→E weights (.mtx)…");
     pick(&mut h, "Export", "Assemblies (.pat)…");
-    pick(&mut h, "Import", "Input->E weights (.mtx)…");
+    pick(&mut h, "Import", "Input→E weights (.mtx)…");
     assert_eq!(
         h.state().outbox,
         vec![

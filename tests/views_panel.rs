@@ -80,9 +80,14 @@ fn snapshot(assemblies: usize) -> WeightView {
 fn harness(snap: Option<WeightView>) -> Harness<'static, AppState> {
     let mut state = AppState::new(&preset::default_params());
     state.snapshot = snap.map(Arc::new);
-    Harness::builder()
-        .with_size(egui::vec2(690.0, 300.0))
-        .build_ui_state(|ui, state: &mut AppState| weights::show(ui, state), state)
+    Harness::builder().with_size(egui::vec2(690.0, 300.0)).build_ui_state(
+        |ui, state: &mut AppState| {
+            // The window's fallback font, for the arrows of "E→E" (idempotent).
+            engram::app::view::add_fallback_font(ui.ctx());
+            weights::show(ui, state);
+        },
+        state,
+    )
 }
 
 #[test]
@@ -102,7 +107,7 @@ fn with_assemblies_shows_maps_colour_bar_names_and_receptive_fields() {
     h.get_by_label(UNIT_LABEL);
     h.get_by_label("w (fragile)");
     h.get_by_label("w~ (consolidated)");
-    h.get_by_label("E->E weights by assembly");
+    h.get_by_label("E→E weights by assembly");
     h.get_by_label("t = 123.4 s");
     // Each name labels its group beside the map and its receptive field.
     for name in NAMES {
@@ -121,7 +126,7 @@ fn with_assemblies_shows_maps_colour_bar_names_and_receptive_fields() {
 fn before_assemblies_shows_the_unsorted_matrix_and_the_note() {
     let mut h = harness(Some(snapshot(0)));
     h.run();
-    h.get_by_label("E->E weights (unsorted)");
+    h.get_by_label("E→E weights (unsorted)");
     h.get_by_label(NO_ASSEMBLIES_NOTE);
     h.get_by_label(UNIT_LABEL);
     h.get_by_label(RF_NONE_NOTE);

@@ -398,7 +398,7 @@ pub fn parameters(ui: &mut egui::Ui, state: &mut AppState) {
         ("heterosynaptic", &mut m.heterosynaptic, "Pull of w toward w~ at high postsynaptic rates (β)"),
         ("transmitter-induced", &mut m.transmitter, "Potentiation δ per presynaptic spike"),
         ("consolidation", &mut m.consolidation, "Bistable drift of w~ toward w, every 1.2 s"),
-        ("inhibitory plasticity", &mut m.inhibitory, "Globally modulated I->E rule"),
+        ("inhibitory plasticity", &mut m.inhibitory, "Globally modulated I→E rule"),
         ("short-term plasticity", &mut m.stp, "Tsodyks–Markram depression/facilitation"),
     ] {
         changed |= ui.checkbox(flag, label).on_hover_text(hint).changed();

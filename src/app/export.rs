@@ -55,7 +55,7 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
     let mut chosen = None;
     ui.menu_button("Import", |ui| {
         for w in ProjectionId::EXCITATORY {
-            let label = format!("{} weights (.mtx)…", w.label());
+            let label = format!("{} weights (.mtx)…", w.label().replace("->", "→"));
             let hint = "Replace w by a MatrixMarket matrix (row = pre, column = post) with exactly this network's \
                         synapses, e.g. written by `engram run` with the same preset and seed";
             if ui.button(label).on_hover_text(hint).clicked() {
@@ -68,8 +68,8 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
         let items = [
             (ExportChoice::WindowPng, "Window (.png)…".to_string()),
             (ExportChoice::RatesCsv, "Rates (.csv)…".into()),
-            (ExportChoice::Weights(ProjectionId::Ee), "E->E weights (.mtx)…".into()),
-            (ExportChoice::Weights(ProjectionId::InputE), "Input->E weights (.mtx)…".into()),
+            (ExportChoice::Weights(ProjectionId::Ee), "E→E weights (.mtx)…".into()),
+            (ExportChoice::Weights(ProjectionId::InputE), "Input→E weights (.mtx)…".into()),
             (ExportChoice::AssembliesPat, "Assemblies (.pat)…".into()),
             (ExportChoice::SpikesRas, "E spikes (.ras)…".into()),
             (ExportChoice::CueLogCsv, "Cue log (.csv)…".into()),

@@ -5,9 +5,9 @@
 //! the receptive fields are textures, re-uploaded only when a new snapshot arrives; the rest
 //! (group table, histogram, boundary lines) is a few dozen shapes per frame.
 //!
-//! Visible text sticks to glyphs of egui's built-in font (which has neither the combining
-//! tilde of w̃ nor "→"): w̃ is written "w~" and arrows "->", so the panel reads the same with or
-//! without system fallback fonts.
+//! Labels use arrows (E→E), which the fallback font of `app::view::add_fallback_font` supplies,
+//! but write w̃ as "w~": egui draws a combining tilde as a separate zero-width glyph, so "w̃"
+//! would show as a plain w.
 
 use std::sync::Arc;
 
@@ -125,12 +125,11 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     };
     let n_assemblies = v.groups.len().saturating_sub(1);
     ui.horizontal_wrapped(|ui| {
-        ui.strong(if n_assemblies == 0 { "E->E weights (unsorted)" } else { "E->E weights by assembly" })
-            .on_hover_text(
-                "Mean E→E weight w [g_L] in blocks of neurons (rows presynaptic), neurons sorted by assembly: a bright \
+        ui.strong(if n_assemblies == 0 { "E→E weights (unsorted)" } else { "E→E weights by assembly" }).on_hover_text(
+            "Mean E→E weight w [g_L] in blocks of neurons (rows presynaptic), neurons sorted by assembly: a bright \
              diagonal block is an assembly's strengthened recurrent connections; the receptive fields show each \
              assembly's mean Input→E weights on the 64×64 grid",
-            );
+        );
         ui.weak(format!("t = {:.1} s", v.t_s));
         if n_assemblies == 0 {
             ui.weak(NO_ASSEMBLIES_NOTE);
@@ -237,7 +236,7 @@ fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {
         v.groups.get(g).cloned().unwrap_or_default()
     };
     format!(
-        "pre {} (sorted neurons {}–{}) -> post {} ({}–{})\nmean w = {:.3} g_L, mean w~ = {:.3} g_L",
+        "pre {} (sorted neurons {}–{}) → post {} ({}–{})\nmean w = {:.3} g_L, mean w~ = {:.3} g_L",
         name(&rr),
         rr.start,
         rr.end.saturating_sub(1),
@@ -406,7 +405,7 @@ fn receptive_fields(ui: &mut egui::Ui, v: &WeightView, tex: &Textures, rf_max: f
         ui.weak(RichText::new(RF_NONE_NOTE).small());
         return;
     }
-    ui.label(RichText::new(format!("receptive fields (mean Input->E w, colours 0–{rf_max} g_L)")).small());
+    ui.label(RichText::new(format!("receptive fields (mean Input→E w, colours 0–{rf_max} g_L)")).small());
     let n = tex.rfs.len().max(1) as f32;
     let spacing = ui.spacing().item_spacing.x;
     // As wide as the column allows, but fitting (with the names) in the visible height if
@@ -419,7 +418,7 @@ fn receptive_fields(ui: &mut egui::Ui, v: &WeightView, tex: &Textures, rf_max: f
             let name = v.groups.get(k).map_or("?", String::as_str);
             ui.allocate_ui_with_layout(vec2(tile, tile + 16.0), Layout::top_down(Align::Center), |ui| {
                 ui.image((t.id(), Vec2::splat(tile)))
-                    .on_hover_text(format!("{name}: mean Input->E weight per input pixel onto its members"));
+                    .on_hover_text(format!("{name}: mean Input→E weight per input pixel onto its members"));
                 ui.label(RichText::new(name).small());
             });
         }

@@ -254,7 +254,7 @@ impl Default for Emulation {
 pub struct Readout {
     /// Presentations of each shape the assembly tracker averages over (the most recent ones).
     /// The paper's protocol shows each shape hundreds of times; a short protocol needs fewer,
-    /// or the naive network's first responses stay in the average.
+    /// or the naive network's first responses stay in the average. Read when a session starts.
     #[serde(default = "twenty")]
     pub assembly_presentations: usize,
 }

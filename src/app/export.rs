@@ -50,12 +50,18 @@ pub struct ExportState {
     pub png_result: Arc<Mutex<Option<Message>>>,
 }
 
+/// A weight matrix's menu item, with the window's arrow (the projection's own label, "E->E", is
+/// ASCII because it also heads the .mtx files written).
+fn weights_label(p: ProjectionId) -> String {
+    format!("{} weights (.mtx)…", p.label().replace("->", "→"))
+}
+
 /// The Import and Export menu buttons.
 pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
     let mut chosen = None;
     ui.menu_button("Import", |ui| {
         for w in ProjectionId::EXCITATORY {
-            let label = format!("{} weights (.mtx)…", w.label().replace("->", "→"));
+            let label = weights_label(w);
             let hint = "Replace w by a MatrixMarket matrix (row = pre, column = post) with exactly this network's \
                         synapses, e.g. written by `engram run` with the same preset and seed";
             if ui.button(label).on_hover_text(hint).clicked() {
@@ -68,8 +74,8 @@ pub fn menus(ui: &mut egui::Ui, state: &mut AppState) {
         let items = [
             (ExportChoice::WindowPng, "Window (.png)…".to_string()),
             (ExportChoice::RatesCsv, "Rates (.csv)…".into()),
-            (ExportChoice::Weights(ProjectionId::Ee), "E→E weights (.mtx)…".into()),
-            (ExportChoice::Weights(ProjectionId::InputE), "Input→E weights (.mtx)…".into()),
+            (ExportChoice::Weights(ProjectionId::Ee), weights_label(ProjectionId::Ee)),
+            (ExportChoice::Weights(ProjectionId::InputE), weights_label(ProjectionId::InputE)),
             (ExportChoice::AssembliesPat, "Assemblies (.pat)…".into()),
             (ExportChoice::SpikesRas, "E spikes (.ras)…".into()),
             (ExportChoice::CueLogCsv, "Cue log (.csv)…".into()),

@@ -11,6 +11,7 @@ pub mod dialog;
 pub mod export;
 pub mod gallery;
 pub mod input_view;
+pub mod inspector;
 pub mod lesson;
 pub mod raster;
 pub mod rates;

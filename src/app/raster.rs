@@ -242,6 +242,8 @@ pub struct RasterState {
     pub ring: ColumnRing,
     /// Fine row of each E neuron (by its display position).
     row_of_e: Vec<u32>,
+    /// E neuron at each display position (the inverse of the display order).
+    neuron_at: Vec<u32>,
     /// The snapshot fields the current order was built from.
     view_key: (Vec<u32>, Vec<usize>, Vec<String>),
     /// Assembly groups in display positions (empty: E by index).
@@ -273,6 +275,7 @@ impl RasterState {
             row_neurons,
             ring: ColumnRing::new(rows_e + rows_i, n_cols, COLUMN_S),
             row_of_e: (0..n_e).map(|n| (n / per_row) as u32).collect(),
+            neuron_at: (0..n_e as u32).collect(),
             view_key: Default::default(),
             groups: Vec::new(),
             recent_e: std::collections::VecDeque::default(),
@@ -288,6 +291,12 @@ impl RasterState {
         let order = view.map_or(&[][..], |v| &v.order[..]);
         let (pos, kept_before) = display_positions(order, self.n_e);
         self.row_of_e = pos.iter().map(|&p| p / self.per_row as u32).collect();
+        self.neuron_at = vec![0; self.n_e];
+        for (n, &p) in pos.iter().enumerate() {
+            if let Some(slot) = self.neuron_at.get_mut(p as usize) {
+                *slot = n as u32;
+            }
+        }
         self.groups = match view {
             Some(v) if !v.order.is_empty() => display_groups(v, &kept_before),
             _ => Vec::new(),
@@ -428,6 +437,7 @@ fn put_label(ui: &mut egui::Ui, anchor: Align2, at: egui::Pos2, text: egui::Rich
 #[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
 pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     let st = &mut state.raster;
+    let mut clicked = None;
     let assemblies = state.status.as_ref().map(|s| s.assemblies.clone()).unwrap_or_default();
     let top = ui.cursor().top();
     ui.horizontal_wrapped(|ui| {
@@ -453,7 +463,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
         ui.weak(format!("0–{RATE_SCALE_HZ:.0} Hz"));
     });
     let body_h = (height - (ui.cursor().top() - top)).max(60.0);
-    let (body, response) = ui.allocate_exact_size(vec2(ui.available_width(), body_h), Sense::hover());
+    let (body, response) = ui.allocate_exact_size(vec2(ui.available_width(), body_h), Sense::click());
 
     let small = egui::TextStyle::Small.resolve(ui.style());
     let normal = egui::TextStyle::Body.resolve(ui.style());
@@ -558,12 +568,18 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
         if let Some(pos) = response.hover_pos().filter(|p| img.contains(*p)) {
             let t = t_left + ((pos.x - img.left()) / px_per_s) as f64;
             let text = if pos.y < e_bottom {
-                let p = ((pos.y - img.top()) / e_h.max(1.0) * st.n_e as f32) as usize;
+                let p = (((pos.y - img.top()) / e_h.max(1.0) * st.n_e as f32) as usize).min(st.n_e.saturating_sub(1));
+                let n = st.neuron_at.get(p).copied();
+                if response.clicked()
+                    && let Some(n) = n
+                {
+                    clicked = Some(n);
+                }
+                let n = n.map_or(String::new(), |n| format!("E neuron {n}"));
                 let group = st.groups.iter().find(|g| (g.start..g.end).contains(&p)).map(|g| g.name.as_str());
                 match group {
-                    Some(name) => format!("t = {t:.2} s, E neuron {p} of the sorted order ({name})"),
-                    None if st.groups.is_empty() => format!("t = {t:.2} s, E neuron ≈ {p}"),
-                    None => format!("t = {t:.2} s, E neuron {p} of the sorted order"),
+                    Some(name) => format!("t = {t:.2} s, {n} ({name}); click to inspect it"),
+                    None => format!("t = {t:.2} s, {n}; click to inspect it"),
                 }
             } else {
                 let n = ((pos.y - e_bottom) / (img.bottom() - e_bottom).max(1.0) * st.n_i as f32) as usize;
@@ -571,6 +587,9 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
             };
             response.on_hover_text(text);
         }
+    }
+    if clicked.is_some() {
+        state.inspector.select(clicked, &mut state.outbox);
     }
 }
 

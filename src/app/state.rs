@@ -8,8 +8,8 @@ use crate::sim::Params;
 use crate::sim::views::WeightView;
 
 use super::{
-    controls, dialog, export, gallery, input_view, lesson, raster, rates, recall_view, status_bar, training, view,
-    weights,
+    controls, dialog, export, gallery, input_view, inspector, lesson, raster, rates, recall_view, status_bar, training,
+    view, weights,
 };
 use crate::io::lesson::Panel;
 
@@ -35,6 +35,7 @@ pub struct AppState {
     pub export: export::ExportState,
     pub gallery: gallery::GalleryState,
     pub input: input_view::InputState,
+    pub inspector: inspector::InspectorState,
     pub raster: raster::RasterState,
     pub rates: rates::RatesState,
     pub weights: weights::WeightsState,
@@ -62,6 +63,7 @@ impl AppState {
             export: export::ExportState::default(),
             gallery: gallery::GalleryState::new(params),
             input: input_view::InputState::new(params.network.input_side),
+            inspector: inspector::InspectorState::default(),
             raster: raster::RasterState::new(params.network.n_e, params.network.n_i),
             rates: rates::RatesState::default(),
             weights: weights::WeightsState::default(),
@@ -101,6 +103,7 @@ impl AppState {
         self.rates.ingest(&frame);
         self.status_bar.ingest(&frame);
         self.recall.ingest(&frame);
+        self.inspector.ingest(&frame);
         self.controls.ingest(&frame.status);
         self.status = Some(frame.status);
     }
@@ -157,6 +160,7 @@ impl AppState {
         gallery::handle_keys(ui, self);
         view::handle_keys(ui, self);
         training::show(ui.ctx(), self);
+        inspector::show(ui.ctx(), self);
         view::help(ui.ctx(), self);
         let lit = self.lesson.highlighted().and_then(|p| rects.iter().find(|(q, _)| *q == p).map(|(_, r)| *r));
         lesson::paint_highlight(ui.ctx(), lit);

@@ -9,6 +9,7 @@ use crate::sim::analysis::CueResponse;
 use crate::sim::monitor::RateBin;
 use crate::sim::params::PhaseName;
 use crate::sim::pattern::Pattern;
+use crate::sim::probe::ProbeSample;
 
 /// How fast the simulation thread runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,6 +88,10 @@ pub enum Command {
     ExportAssemblies(PathBuf),
     /// Pause when a population rate exceeds this in a 100 ms bin [Hz]; must be finite and > 0.
     SetRunawayLimit(f64),
+    /// Select an E neuron for the inspector (None: deselect): its state variables are recorded
+    /// from now on ([`Frame::probe`]) and its inputs come with every weight view
+    /// ([`crate::sim::views::WeightView::neuron`]). Nothing is recorded while none is selected.
+    Inspect(Option<u32>),
     /// For tests only: make the simulation thread panic, as a bug would, to exercise the
     /// failure report and the restart. Never sent by the window.
     #[doc(hidden)]
@@ -118,6 +123,8 @@ impl Command {
             Command::ExportWeights { which, path } => format!("export {} weights to {}", which.label(), path.display()),
             Command::ExportAssemblies(p) => format!("export assemblies to {}", p.display()),
             Command::SetRunawayLimit(hz) => format!("runaway limit {hz} Hz"),
+            Command::Inspect(Some(n)) => format!("inspect E neuron {n}"),
+            Command::Inspect(None) => "inspect nothing".into(),
             Command::InjectPanic => "inject panic".into(),
             Command::Shutdown => "shutdown".into(),
         }
@@ -182,6 +189,8 @@ pub struct Status {
     pub assemblies: Arc<Vec<Pattern>>,
     /// Modulation G of the inhibitory rule.
     pub inh_modulation: f64,
+    /// The E neuron being inspected, if any.
+    pub inspected: Option<u32>,
 }
 
 /// A batch of what happened since the previous frame, sent over the bounded stream channel.
@@ -203,8 +212,15 @@ pub struct Frame {
     /// Cues scored during the batch (presented by the user, or scheduled in the recall phase),
     /// oldest first.
     pub cue_reports: Vec<CueReport>,
+    /// Samples of the inspected neuron recorded during the batch, oldest first (a merged frame
+    /// keeps the last [`PROBE_WINDOW_S`] of them).
+    pub probe: Vec<ProbeSample>,
     pub status: Status,
 }
+
+/// Model time of inspector samples a frame keeps when frames are merged [s]; the inspector's
+/// plots show as much.
+pub const PROBE_WINDOW_S: f64 = 10.0;
 
 /// A scored cue for the window: the response by the recall rule of `engram run`
 /// ([`crate::sim::analysis::RecallCriteria`]) and the names of the assemblies it indexes.
@@ -237,6 +253,7 @@ impl Frame {
             rate_bins: Vec::new(),
             stimulus_spans: Vec::new(),
             cue_reports: Vec::new(),
+            probe: Vec::new(),
             status: Status {
                 t_s: t_end_s,
                 running: false,
@@ -254,6 +271,7 @@ impl Frame {
                 params,
                 assemblies: Arc::new(Vec::new()),
                 inh_modulation: 0.0,
+                inspected: None,
             },
         }
     }
@@ -277,5 +295,14 @@ impl Frame {
             }
         }
         thinned
+    }
+
+    /// Drops inspector samples older than [`PROBE_WINDOW_S`] before the newest.
+    pub fn trim_probe(&mut self) {
+        let Some(last) = self.probe.last() else { return };
+        let keep = (PROBE_WINDOW_S * crate::sim::params::STEPS_PER_SECOND as f64) as u64;
+        let from = last.step.saturating_sub(keep);
+        let old = self.probe.partition_point(|s| s.step < from);
+        self.probe.drain(..old);
     }
 }

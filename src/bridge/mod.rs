@@ -26,7 +26,9 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 pub use crate::sim::ProjectionId;
-pub use messages::{Command, CueReport, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
+pub use messages::{
+    Command, CueReport, Frame, Level, Message, PROBE_WINDOW_S, PhaseChoice, Speed, Status, StimulusInfo,
+};
 
 use crate::error::{Error, Result};
 use crate::sim::Params;

@@ -12,6 +12,7 @@ use super::{BridgeOptions, MAX_FRAME_SPIKES, RASTER_WINDOW_S};
 use crate::io::snapshot;
 use crate::sim::Network;
 use crate::sim::params::STEPS_PER_SECOND;
+use crate::sim::probe::neuron_view;
 use crate::sim::rng::{Stream, StreamId};
 use crate::sim::session::{Session, SessionOptions};
 use crate::sim::views::{WeightView, weight_view};
@@ -86,6 +87,10 @@ pub(super) struct Worker {
 /// User presentations remembered for [`Worker::user_onsets`]; a cue is scored within seconds,
 /// so a few suffice.
 const USER_ONSETS: usize = 64;
+
+/// Steps between samples of the inspected neuron: 1 ms, fine enough to draw spikes' upstrokes
+/// and cheap enough to stream (10 kB per model second).
+const PROBE_EVERY_STEPS: u64 = 10;
 
 impl Worker {
     /// A worker on `net`: fresh (`loaded` None), started in `opts.phase`; or loaded from a
@@ -349,15 +354,30 @@ impl Worker {
                 }
                 Err(e) => self.warn(Level::Warning, format!("edit refused: {e}")),
             },
+            Command::Inspect(neuron) => self.inspect(neuron),
             Command::InjectPanic => panic!("injected failure (Command::InjectPanic)"),
             Command::Shutdown => self.shutdown = true,
         }
     }
 
+    /// Selects the E neuron to record for the inspector (None: stops recording).
+    fn inspect(&mut self, neuron: Option<u32>) {
+        let neuron = neuron.filter(|&n| (n as usize) < self.session.net().e().len());
+        self.session.set_probe(neuron.map(|n| (n, PROBE_EVERY_STEPS)));
+        // Samples of the previous selection must not reach the UI under the new one.
+        self.frame.probe.clear();
+        // The inspector needs the neuron's inputs now, not at the next due view.
+        self.last_snapshot = None;
+        self.frame_pending = true;
+    }
+
     /// Swaps in a new network with fresh observers (the schedule is the caller's).
     fn replace_network(&mut self, net: Network) {
         self.user_rng = Stream::new(net.params().seed, StreamId::User);
+        let probed = self.session.probed().filter(|&n| (n as usize) < net.e().len());
         self.session = Session::new(net, session_options(&self.opts));
+        // The same neuron stays selected in the new network.
+        self.session.set_probe(probed.map(|n| (n, PROBE_EVERY_STEPS)));
         self.user_onsets.clear();
         self.last_rates = (f64::NAN, f64::NAN);
         self.params = Arc::new(self.session.net().params().clone());
@@ -438,6 +458,7 @@ impl Worker {
             self.last_rates = (b.e_hz, b.i_hz);
         }
         self.frame.rate_bins.extend(bins);
+        self.frame.probe.extend(self.session.take_probe_samples());
         self.collect_cue_reports();
         if let Some(where_) = bad_state {
             why = Some(format!("non-finite state (NaN or infinity) in {where_}"));
@@ -474,7 +495,10 @@ impl Worker {
             if let Some(where_) = self.session.net().non_finite_weights() {
                 self.pause_with(format!("paused: non-finite weights (NaN or infinity) in {where_}"));
             }
-            let view = Arc::new(weight_view(self.session.net(), &self.session.assemblies(), self.opts.snapshot_bins));
+            let (net, asm) = (self.session.net(), self.session.assemblies());
+            let mut view = weight_view(net, &asm, self.opts.snapshot_bins);
+            view.neuron = self.session.probed().and_then(|n| neuron_view(net, &asm, n));
+            let view = Arc::new(view);
             // Latest wins: evict an unread snapshot, then offer the new one. The slot has one
             // place and this thread is its only writer, so after the eviction the offer fits.
             let _ = self.snap_evict.try_recv();
@@ -497,6 +521,7 @@ impl Worker {
             self.speed_window = (now, t);
         }
         self.thinned += self.frame.trim_spikes(RASTER_WINDOW_S, MAX_FRAME_SPIKES);
+        self.frame.trim_probe();
         self.frame.t_end_s = self.session.net().time_s();
         self.frame.status = self.status();
         self.last_frame = now;
@@ -539,6 +564,7 @@ impl Worker {
             params: self.params.clone(),
             assemblies: self.session.assemblies(),
             inh_modulation: net.inh_modulation(),
+            inspected: self.session.probed(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod params;
 pub mod pattern;
 pub mod plasticity;
 pub mod pool;
+pub mod probe;
 pub mod rng;
 pub mod session;
 pub mod shapes;

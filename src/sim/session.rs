@@ -18,6 +18,7 @@ use super::monitor::{AssemblyTracker, RateBin, RateMonitor, SpikeHash};
 use super::network::Network;
 use super::params::{PhaseName, STEPS_PER_SECOND};
 use super::pattern::Pattern;
+use super::probe::{Probe, ProbeSample};
 use super::shapes;
 use super::views::weight_view;
 
@@ -164,6 +165,8 @@ pub struct Session {
     course: Option<TimeCourse>,
     /// The phase being run has not been ended by [`Session::end_phase`] yet.
     phase_open: bool,
+    /// The recorder of the neuron being inspected, if any.
+    probe: Option<Probe>,
 }
 
 impl Session {
@@ -194,6 +197,7 @@ impl Session {
             end_of_init: None,
             input_patterns,
             stimuli: Vec::new(),
+            probe: None,
         }
     }
 
@@ -282,6 +286,7 @@ impl Session {
             stimuli,
             responses,
             course,
+            probe,
             ..
         } = self;
         net.run(steps, |net| {
@@ -323,6 +328,9 @@ impl Session {
             if every > 0 && t.is_multiple_of(every) {
                 let asm = frozen.as_ref().unwrap_or(live);
                 weights.push(Self::sample(net, asm, input_patterns));
+            }
+            if let Some(p) = probe.as_mut() {
+                p.observe(net);
             }
             extra(net);
         });
@@ -412,6 +420,22 @@ impl Session {
         let mut c = c.clone();
         c.finish();
         c.windows
+    }
+
+    /// Starts recording E neuron `neuron` every `every` steps from now (replacing any earlier
+    /// recorder), or stops recording (None).
+    pub fn set_probe(&mut self, probe: Option<(u32, u64)>) {
+        self.probe = probe.map(|(neuron, every)| Probe::new(neuron, every));
+    }
+
+    /// The neuron being recorded, if any.
+    pub fn probed(&self) -> Option<u32> {
+        self.probe.as_ref().map(Probe::neuron)
+    }
+
+    /// Takes the samples of the inspected neuron recorded since the last call.
+    pub fn take_probe_samples(&mut self) -> Vec<ProbeSample> {
+        self.probe.as_mut().map(Probe::take).unwrap_or_default()
     }
 
     pub fn into_network(self) -> Network {

@@ -101,6 +101,8 @@ pub struct WeightView {
     /// synapse (see [`super::analysis::weight_structure`]).
     pub rf_synapses: Vec<Vec<u32>>,
     pub input_side: usize,
+    /// The inputs of the neuron being inspected, if any (filled by the simulation thread).
+    pub neuron: Option<super::probe::NeuronView>,
 }
 
 impl WeightView {
@@ -209,6 +211,7 @@ pub fn projections_view(
         receptive_fields,
         rf_synapses,
         input_side,
+        neuron: None,
     }
 }
 

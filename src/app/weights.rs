@@ -141,10 +141,9 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     let left_w = (avail.x - right_w - spacing).max(100.0);
     let height = avail.y.max(120.0);
     let (vmax, rf_max) = (ws.scale_max, ws.rf_scale_max);
-    let mut clicked = None;
     ui.horizontal_top(|ui| {
         let (rect, _) = ui.allocate_exact_size(vec2(left_w, height), Sense::hover());
-        clicked = matrices(ui, rect, v, tex, vmax);
+        matrices(ui, rect, v, tex, vmax);
         ui.allocate_ui_with_layout(vec2(right_w, height), Layout::top_down(Align::Min), |ui| {
             egui::ScrollArea::vertical().id_salt("weights_right").auto_shrink([false, true]).show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 3.0;
@@ -154,14 +153,10 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
             });
         });
     });
-    if clicked.is_some() {
-        state.inspector.select(clicked, &mut state.outbox);
-    }
 }
 
 /// The two heatmaps side by side with group boundaries and names, and the shared colour bar.
-/// Returns the E neuron of a clicked row (the middle neuron of the presynaptic block), if any.
-fn matrices(ui: &mut egui::Ui, rect: Rect, v: &WeightView, tex: &Textures, vmax: f32) -> Option<u32> {
+fn matrices(ui: &mut egui::Ui, rect: Rect, v: &WeightView, tex: &Textures, vmax: f32) {
     const NAMES_W: f32 = 50.0;
     const GAP: f32 = 8.0;
     const BAR_W: f32 = 12.0;
@@ -220,28 +215,17 @@ fn matrices(ui: &mut egui::Ui, rect: Rect, v: &WeightView, tex: &Textures, vmax:
         painter.text(pos2(bar.right() + 5.0, y), Align2::LEFT_CENTER, label, font.clone(), text_color);
     }
 
-    // Hover: which block, which groups, both values; a click inspects a neuron of the row.
-    let mut clicked = None;
+    // Hover: which block, which groups, both values.
     for (r, salt) in [(w_rect, "weights_w_map"), (wt_rect, "weights_wt_map")] {
-        let resp = ui.interact(r, ui.make_persistent_id(salt), Sense::click());
+        let resp = ui.interact(r, ui.make_persistent_id(salt), Sense::hover());
         if let Some(p) = resp.hover_pos() {
             let bins = v.bins.max(1);
             let cell = |x: f32| (((x / side) * bins as f32) as usize).min(bins - 1);
             let (row, col) = (cell(p.y - r.top()), cell(p.x - r.left()));
-            let rows = v.block_range(row);
-            let neuron = v.order.get(usize::midpoint(rows.start, rows.end)).copied();
-            if resp.clicked() {
-                clicked = clicked.or(neuron);
-            }
             let text = block_tooltip(v, row, col);
-            let text = match neuron {
-                Some(n) => format!("{text}\nclick: inspect E neuron {n} of this row"),
-                None => text,
-            };
             resp.on_hover_text_at_pointer(text);
         }
     }
-    clicked
 }
 
 fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {

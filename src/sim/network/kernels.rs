@@ -47,7 +47,7 @@ impl<'a> Ltd<'a> {
 
     /// The amplitude for neuron `i` of the partition (local index).
     #[inline(always)]
-    fn at(&self, i: usize) -> f32 {
+    pub(super) fn at(&self, i: usize) -> f32 {
         let ratio = self.p11.then(|| match self.h32 {
             None => (self.h[i] * self.h_to_ratio) as f32,
             Some((h, tau, kappa)) => h[i] / tau / kappa,

@@ -10,15 +10,18 @@
 //! | `delay.rs` | spikes in flight |
 //! | `emulation.rs` | emulations of the original's numerics (off in every preset) |
 //! | `health.rs` | finite-value checks of the state, for the runaway guard |
+//! | `ledger.rs` | the mechanism ledger: changes of selected weights split by term |
 
 mod delay;
 mod derived;
 mod emulation;
 mod health;
 mod kernels;
+mod ledger;
 mod schedule;
 mod state;
 
+pub use ledger::{Ledger, LedgerSample, Term, Terms};
 pub use state::{Array, NetworkState, SpikeCounts};
 
 use delay::DelayLine;
@@ -72,6 +75,8 @@ pub struct Network {
     g_mod: f32,
     /// How the neurons are split among compute threads, and the thread pool.
     plan: Plan,
+    /// The mechanism ledger of the synapses being explained, if any (not part of the state).
+    ledger: Option<Box<ledger::Ledger>>,
 }
 
 impl Network {
@@ -102,6 +107,7 @@ impl Network {
             counts: SpikeCounts::default(),
             g_mod: 0.0,
             plan: Plan::new(1, ne, ni, &proj)?,
+            ledger: None,
             proj,
             d: Derived::new(&params),
             params,
@@ -307,6 +313,7 @@ impl Network {
             )));
         }
         p.w = w;
+        self.ledger_resync(id);
         Ok(())
     }
 
@@ -330,6 +337,7 @@ impl Network {
             )));
         }
         p.set_w_tilde_by_synapse(by_synapse);
+        self.ledger_resync(id);
         Ok(())
     }
 

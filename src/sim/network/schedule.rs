@@ -35,7 +35,7 @@ pub(super) struct Plan {
     /// projection, indexed by [`ProjectionId::index`].
     splits: [Vec<u32>; 5],
     /// This step's E spikes with the postsynaptic factors they apply (filled at emission).
-    post: Vec<PostSpike>,
+    pub(super) post: Vec<PostSpike>,
     pool: Arc<Pool>,
 }
 
@@ -248,7 +248,8 @@ impl Network {
 
     /// Phase B, one thread (the rest of step 1 and step 2 of the duty cycle): gathers the
     /// partitions' spikes, draws the input, and sends every spike into its delay line with its
-    /// STP efficacy; computes the postsynaptic factors of the E spikes and the modulation G.
+    /// STP efficacy; computes the postsynaptic factors of the E spikes and the modulation G;
+    /// books the step in the mechanism ledger, if one is open.
     ///
     /// # Safety
     /// Inside [`run`], with no other thread accessing the network.
@@ -299,6 +300,7 @@ impl Network {
         self.counts.i += self.i.spikes.len() as u64;
         self.counts.input += self.input.spikes.len() as u64;
         self.g_mod = plasticity::inh_modulation(d.eta_i, self.h_global, d.target_hz, self.e.len()) as f32;
+        self.ledger_step();
     }
 
     /// Phase C, partition k (step 3's arrivals): every arriving spike's effect on the synapses

@@ -112,7 +112,7 @@ fn terms_sum_to_the_change_of_w_for_every_selected_synapse() {
         let mut sel = Vec::new();
         for id in [ProjectionId::Ee, ProjectionId::InputE] {
             let pr = net.projection(id);
-            sel.extend((0..pr.len()).filter(|&s| pr.post[s] % 8 == 0).map(|s| (id, s)));
+            sel.extend((0..pr.len()).filter(|&s| pr.post[s].is_multiple_of(8)).map(|s| (id, s)));
         }
         net.explain(&sel, 1000).unwrap();
         let l = net.ledger().unwrap();
@@ -139,11 +139,11 @@ fn terms_sum_to_the_change_of_w_for_every_selected_synapse() {
         let l = net.ledger().unwrap();
         let mut all = [0.0f64; 6];
         let mut cons = 0.0;
-        for k in 0..l.len() {
+        for (k, &(w0, wt0)) in start.iter().enumerate() {
             let t = l.terms(k);
-            let dw = f64::from(l.w(k)) - f64::from(start[k].0);
+            let dw = f64::from(l.w(k)) - f64::from(w0);
             assert!((t.iter().sum::<f64>() - dw).abs() < 1e-9, "{rule:?} synapse {k}: terms {t:?} vs Δw {dw}");
-            let dwt = f64::from(l.w_tilde(k)) - f64::from(start[k].1);
+            let dwt = f64::from(l.w_tilde(k)) - f64::from(wt0);
             assert!((l.consolidation(k) - dwt).abs() < 1e-9, "{rule:?} synapse {k}: Δw̃");
             all.iter_mut().zip(t).for_each(|(a, v)| *a += v);
             cons += l.consolidation(k).abs();

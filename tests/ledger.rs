@@ -183,3 +183,78 @@ fn imported_weights_are_booked_as_edits() {
     assert_eq!(l.w(0), net.projection(ProjectionId::Ee).w[0]);
     assert!(net.explain(&[(ProjectionId::Ei, 0)], 10).is_err(), "static synapses have no mechanisms");
 }
+
+/// Through the simulation thread: `Explain` names the selection in the status and streams the
+/// totals every 0.1 s from the moment of selection; a block of groups is resolved with the
+/// assemblies ("rest" is every neuron before any assembly exists); `Explain(None)` stops it.
+#[test]
+fn the_simulation_thread_streams_the_ledger_of_a_selection() {
+    use common::{PATIENCE_S, wait_for};
+    use engram::bridge::{BridgeOptions, Command, SimHandle};
+    use engram::sim::probe::WeightSelection;
+    let o = BridgeOptions { start_running: false, frame_interval_s: 0.0, ..Default::default() };
+    let h = SimHandle::spawn(common::small_params(13), o).unwrap();
+    h.send(Command::Step { ms: 100 }).unwrap();
+    wait_for(&h, PATIENCE_S, |f| !f.status.running && f.status.t_s >= 0.1 - 1e-9).expect("first steps");
+    h.send(Command::Explain(Some(WeightSelection::Inputs { post: 7 }))).unwrap();
+    h.send(Command::Step { ms: 300 }).unwrap();
+    let mut steps = Vec::new();
+    let f = wait_for(&h, PATIENCE_S, |f| {
+        steps.extend(f.ledger.iter().map(|s| s.step));
+        !f.status.running && f.status.t_s >= 0.4 - 1e-9
+    })
+    .expect("did not reach 0.4 s");
+    let e = f.status.explaining.clone().expect("the status names the selection");
+    assert_eq!(e.name, "inputs of E 7");
+    assert!((e.start_s - 0.1).abs() < 1e-9 && e.synapses > 50, "{e:?}");
+    assert_eq!(steps, vec![1000, 2000, 3000]);
+
+    // No assemblies yet: group 0 is "rest", every E neuron.
+    h.send(Command::Explain(Some(WeightSelection::Block { pre: 0, post: 0 }))).unwrap();
+    h.send(Command::Step { ms: 10 }).unwrap();
+    let f = wait_for(&h, PATIENCE_S, |f| !f.status.running && f.status.t_s >= 0.41 - 1e-9).unwrap();
+    let e = f.status.explaining.clone().unwrap();
+    assert_eq!(
+        (e.name.as_str(), e.synapses),
+        ("rest → rest", Network::new(common::small_params(13)).unwrap().projection(ProjectionId::Ee).len())
+    );
+    h.send(Command::Explain(Some(WeightSelection::Block { pre: 3, post: 0 }))).unwrap();
+    h.send(Command::Step { ms: 10 }).unwrap();
+    let f = wait_for(&h, PATIENCE_S, |f| !f.status.running && f.status.t_s >= 0.42 - 1e-9).unwrap();
+    assert!(f.status.explaining.is_none(), "a group that does not exist selects nothing");
+    assert!(f.status.message.is_some_and(|m| m.text.contains("no group 3")));
+    h.shutdown().unwrap();
+}
+
+/// A block is every E→E synapse from a member of one group onto a member of the other (a
+/// neuron in two assemblies belongs to both; "rest" is the neurons in none).
+#[test]
+fn a_block_selects_the_synapses_between_its_groups() {
+    use engram::sim::Pattern;
+    use engram::sim::probe::{WeightSelection, resolve_selection};
+    let net = Network::new(common::small_params(4)).unwrap();
+    let pat = |name: &str, r: std::ops::Range<u32>| Pattern {
+        name: name.into(),
+        values: vec![1.0; r.len()],
+        indices: r.collect(),
+    };
+    let asm = vec![pat("a", 0..40), pat("b", 30..90)];
+    let ee = net.projection(ProjectionId::Ee);
+    let group = |g: usize, n: usize| match g {
+        0 => n < 40,
+        1 => (30..90).contains(&n),
+        _ => n >= 90,
+    };
+    for (pre, post) in [(0, 1), (1, 1), (2, 0), (1, 2)] {
+        let (syn, name) = resolve_selection(&net, &asm, &WeightSelection::Block { pre, post }).unwrap();
+        let want: Vec<usize> = (0..ee.len())
+            .filter(|&s| {
+                group(pre, ee.row_ptr.partition_point(|&r| r as usize <= s) - 1) && group(post, ee.post[s] as usize)
+            })
+            .collect();
+        assert_eq!(syn, want, "{name}");
+    }
+    let (_, name) = resolve_selection(&net, &asm, &WeightSelection::Block { pre: 0, post: 2 }).unwrap();
+    assert_eq!(name, "a → rest");
+    assert!(resolve_selection(&net, &asm, &WeightSelection::Synapse { pre: 0, post: 0 }).is_err(), "no autapse");
+}

@@ -105,6 +105,7 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) {
     let mut open = true;
     let theta_rest = state.status.as_ref().map_or(-50.0, |s| s.params.neuron_e.theta_rest_mv);
     let view = state.snapshot.as_ref().and_then(|s| s.neuron.clone()).filter(|v| v.neuron == n);
+    let mut explain = false;
     egui::Window::new(format!("E neuron {n}"))
         .id(egui::Id::unique("inspector"))
         .open(&mut open)
@@ -160,7 +161,18 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) {
             if let Some(v) = &view {
                 inputs(ui, ins, v);
             }
+            if ui
+                .button("Why did its inputs change?")
+                .on_hover_text("Explain the change of this neuron's E→E input weights by mechanism from now on")
+                .clicked()
+            {
+                explain = true;
+            }
         });
+    if explain {
+        let AppState { explain, outbox, .. } = state;
+        explain.explain(crate::sim::probe::WeightSelection::Inputs { post: n }, outbox);
+    }
     if !open {
         let AppState { inspector, outbox, .. } = state;
         inspector.select(None, outbox);

@@ -8,6 +8,7 @@
 pub mod colormap;
 pub mod controls;
 pub mod dialog;
+pub mod explain;
 pub mod export;
 pub mod gallery;
 pub mod input_view;

@@ -8,8 +8,8 @@ use crate::sim::Params;
 use crate::sim::views::WeightView;
 
 use super::{
-    controls, dialog, export, gallery, input_view, inspector, lesson, raster, rates, recall_view, status_bar, training,
-    view, weights,
+    controls, dialog, explain, export, gallery, input_view, inspector, lesson, raster, rates, recall_view, status_bar,
+    training, view, weights,
 };
 use crate::io::lesson::Panel;
 
@@ -32,6 +32,7 @@ pub struct AppState {
     /// Shows every file dialog ([`dialog::native`]; tests stand in for it).
     pub dialog: dialog::FileDialog,
     pub controls: controls::ControlsState,
+    pub explain: explain::ExplainState,
     pub export: export::ExportState,
     pub gallery: gallery::GalleryState,
     pub input: input_view::InputState,
@@ -60,6 +61,7 @@ impl AppState {
             ui_message: None,
             dialog: dialog::native,
             controls: controls::ControlsState::new(params),
+            explain: explain::ExplainState::default(),
             export: export::ExportState::default(),
             gallery: gallery::GalleryState::new(params),
             input: input_view::InputState::new(params.network.input_side),
@@ -104,6 +106,7 @@ impl AppState {
         self.status_bar.ingest(&frame);
         self.recall.ingest(&frame);
         self.inspector.ingest(&frame);
+        self.explain.ingest(&frame);
         self.controls.ingest(&frame.status);
         self.status = Some(frame.status);
     }
@@ -161,6 +164,7 @@ impl AppState {
         view::handle_keys(ui, self);
         training::show(ui.ctx(), self);
         inspector::show(ui.ctx(), self);
+        explain::show(ui.ctx(), self);
         view::help(ui.ctx(), self);
         let lit = self.lesson.highlighted().and_then(|p| rects.iter().find(|(q, _)| *q == p).map(|(_, r)| *r));
         lesson::paint_highlight(ui.ctx(), lit);

@@ -134,6 +134,13 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
         if n_assemblies == 0 {
             ui.weak(NO_ASSEMBLIES_NOTE);
         }
+        if ui
+            .small_button("Why?")
+            .on_hover_text("Explain the change of a block of these weights by plasticity mechanism since now")
+            .clicked()
+        {
+            state.explain.open = true;
+        }
     });
     let avail = ui.available_size();
     let spacing = ui.spacing().item_spacing.x;

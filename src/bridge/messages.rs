@@ -7,9 +7,10 @@ use crate::sim::Params;
 use crate::sim::ProjectionId;
 use crate::sim::analysis::CueResponse;
 use crate::sim::monitor::RateBin;
+use crate::sim::network::LedgerSample;
 use crate::sim::params::PhaseName;
 use crate::sim::pattern::Pattern;
-use crate::sim::probe::ProbeSample;
+use crate::sim::probe::{ProbeSample, WeightSelection};
 
 /// How fast the simulation thread runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +93,11 @@ pub enum Command {
     /// from now on ([`Frame::probe`]) and its inputs come with every weight view
     /// ([`crate::sim::views::WeightView::neuron`]). Nothing is recorded while none is selected.
     Inspect(Option<u32>),
+    /// Explain the changes of a set of E→E weights by mechanism from now on (None: stop): the
+    /// simulation books every change of their w by term and of w̃ by consolidation
+    /// ([`crate::sim::network::Ledger`]) and streams the totals ([`Frame::ledger`]). Blocks are
+    /// resolved with the assemblies in use when the command arrives.
+    Explain(Option<WeightSelection>),
     /// For tests only: make the simulation thread panic, as a bug would, to exercise the
     /// failure report and the restart. Never sent by the window.
     #[doc(hidden)]
@@ -125,6 +131,8 @@ impl Command {
             Command::SetRunawayLimit(hz) => format!("runaway limit {hz} Hz"),
             Command::Inspect(Some(n)) => format!("inspect E neuron {n}"),
             Command::Inspect(None) => "inspect nothing".into(),
+            Command::Explain(Some(sel)) => format!("explain {sel:?}"),
+            Command::Explain(None) => "explain nothing".into(),
             Command::InjectPanic => "inject panic".into(),
             Command::Shutdown => "shutdown".into(),
         }
@@ -191,6 +199,20 @@ pub struct Status {
     pub inh_modulation: f64,
     /// The E neuron being inspected, if any.
     pub inspected: Option<u32>,
+    /// The weights being explained by mechanism, if any.
+    pub explaining: Option<Arc<Explaining>>,
+}
+
+/// A selection of weights being explained ([`Command::Explain`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explaining {
+    pub selection: WeightSelection,
+    /// Its name, e.g. "circle → circle".
+    pub name: String,
+    /// Number of E→E synapses in it.
+    pub synapses: usize,
+    /// Model time at which booking started [s].
+    pub start_s: f64,
 }
 
 /// A batch of what happened since the previous frame, sent over the bounded stream channel.
@@ -215,6 +237,8 @@ pub struct Frame {
     /// Samples of the inspected neuron recorded during the batch, oldest first (a merged frame
     /// keeps the last [`PROBE_WINDOW_S`] of them).
     pub probe: Vec<ProbeSample>,
+    /// Totals of the weights being explained, every 0.1 s of model time, oldest first.
+    pub ledger: Vec<LedgerSample>,
     pub status: Status,
 }
 
@@ -254,6 +278,7 @@ impl Frame {
             stimulus_spans: Vec::new(),
             cue_reports: Vec::new(),
             probe: Vec::new(),
+            ledger: Vec::new(),
             status: Status {
                 t_s: t_end_s,
                 running: false,
@@ -272,6 +297,7 @@ impl Frame {
                 assemblies: Arc::new(Vec::new()),
                 inh_modulation: 0.0,
                 inspected: None,
+                explaining: None,
             },
         }
     }

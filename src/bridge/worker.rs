@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender, TrySendError};
 
 use super::io::{IoDone, IoJob};
-use super::messages::{Command, CueReport, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo};
+use super::messages::{
+    Command, CueReport, Explaining, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo,
+};
 use super::{BridgeOptions, MAX_FRAME_SPIKES, RASTER_WINDOW_S};
 use crate::io::snapshot;
 use crate::sim::Network;
 use crate::sim::params::STEPS_PER_SECOND;
-use crate::sim::probe::neuron_view;
+use crate::sim::probe::{WeightSelection, neuron_view, resolve_selection};
 use crate::sim::rng::{Stream, StreamId};
 use crate::sim::session::{Session, SessionOptions};
 use crate::sim::views::{WeightView, weight_view};
@@ -81,6 +83,8 @@ pub(super) struct Worker {
     /// Onset steps of the latest stimuli the user presented: their scored responses go to the
     /// UI (scheduled stimuli's only in the recall phase).
     user_onsets: std::collections::VecDeque<u64>,
+    /// The weights being explained, if any.
+    explaining: Option<Arc<Explaining>>,
     shutdown: bool,
 }
 
@@ -91,6 +95,9 @@ const USER_ONSETS: usize = 64;
 /// Steps between samples of the inspected neuron: 1 ms, fine enough to draw spikes' upstrokes
 /// and cheap enough to stream (10 kB per model second).
 const PROBE_EVERY_STEPS: u64 = 10;
+
+/// Steps between the ledger's samples of the explained weights: 0.1 s, the rate bins' grid.
+const LEDGER_EVERY_STEPS: u64 = 1000;
 
 impl Worker {
     /// A worker on `net`: fresh (`loaded` None), started in `opts.phase`; or loaded from a
@@ -121,6 +128,7 @@ impl Worker {
             speed_x: 0.0,
             last_rates: (f64::NAN, f64::NAN),
             user_onsets: std::collections::VecDeque::new(),
+            explaining: None,
             shutdown: false,
             opts,
             inbox,
@@ -355,6 +363,7 @@ impl Worker {
                 Err(e) => self.warn(Level::Warning, format!("edit refused: {e}")),
             },
             Command::Inspect(neuron) => self.inspect(neuron),
+            Command::Explain(sel) => self.explain(sel),
             Command::InjectPanic => panic!("injected failure (Command::InjectPanic)"),
             Command::Shutdown => self.shutdown = true,
         }
@@ -371,6 +380,27 @@ impl Worker {
         self.frame_pending = true;
     }
 
+    /// Starts explaining the weights of `sel` (None: stops); a selection that names nothing
+    /// stops with a warning.
+    fn explain(&mut self, sel: Option<WeightSelection>) {
+        self.explaining = None;
+        self.session.net_mut().stop_explaining();
+        self.frame.ledger.clear();
+        let Some(sel) = sel else { return };
+        let resolved = resolve_selection(self.session.net(), &self.session.assemblies(), &sel);
+        match resolved.and_then(|(syn, name)| {
+            let list: Vec<_> = syn.iter().map(|&s| (crate::sim::ProjectionId::Ee, s)).collect();
+            self.session.net_mut().explain(&list, LEDGER_EVERY_STEPS)?;
+            Ok((syn.len(), name))
+        }) {
+            Ok((synapses, name)) => {
+                let start_s = self.session.net().time_s();
+                self.explaining = Some(Arc::new(Explaining { selection: sel, name, synapses, start_s }));
+            }
+            Err(e) => self.warn(Level::Warning, format!("cannot explain: {e}")),
+        }
+    }
+
     /// Swaps in a new network with fresh observers (the schedule is the caller's).
     fn replace_network(&mut self, net: Network) {
         self.user_rng = Stream::new(net.params().seed, StreamId::User);
@@ -379,6 +409,8 @@ impl Worker {
         // The same neuron stays selected in the new network.
         self.session.set_probe(probed.map(|n| (n, PROBE_EVERY_STEPS)));
         self.user_onsets.clear();
+        // A selection names synapses and assemblies of the old network.
+        self.explaining = None;
         self.last_rates = (f64::NAN, f64::NAN);
         self.params = Arc::new(self.session.net().params().clone());
         // Events of the old network are of no use to the UI any more.
@@ -459,6 +491,7 @@ impl Worker {
         }
         self.frame.rate_bins.extend(bins);
         self.frame.probe.extend(self.session.take_probe_samples());
+        self.frame.ledger.extend(self.session.net_mut().take_ledger_samples());
         self.collect_cue_reports();
         if let Some(where_) = bad_state {
             why = Some(format!("non-finite state (NaN or infinity) in {where_}"));
@@ -565,6 +598,7 @@ impl Worker {
             assemblies: self.session.assemblies(),
             inh_modulation: net.inh_modulation(),
             inspected: self.session.probed(),
+            explaining: self.explaining.clone(),
         }
     }
 

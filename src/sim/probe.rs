@@ -181,3 +181,65 @@ fn for_incoming(proj: &super::connectivity::Projection, post: usize, mut f: impl
         }
     }
 }
+
+/// A set of E→E synapses whose weight changes the mechanism ledger explains
+/// ([`Network::explain`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum WeightSelection {
+    /// The synapse from E neuron `pre` onto E neuron `post`.
+    Synapse { pre: u32, post: u32 },
+    /// Every E→E synapse onto E neuron `post`.
+    Inputs { post: u32 },
+    /// Every E→E synapse from a member of group `pre` onto a member of group `post`; a group is
+    /// an assembly index, or the number of assemblies for "rest" (neurons in none).
+    Block { pre: usize, post: usize },
+}
+
+/// The E→E synapse indices of a selection in `net` with the given assemblies, and its name
+/// ("circle → circle", "inputs of E 17", "E 3 → E 17"). Refused when it names a neuron, a
+/// group or a synapse that does not exist, or selects no synapse.
+pub fn resolve_selection(
+    net: &Network,
+    assemblies: &[Pattern],
+    sel: &WeightSelection,
+) -> crate::Result<(Vec<usize>, String)> {
+    let ee = net.projection(ProjectionId::Ee);
+    let n_e = net.e().len();
+    let bad = |what: String| crate::Error::Invalid(what);
+    let check = |n: u32| if (n as usize) < n_e { Ok(n as usize) } else { Err(bad(format!("no E neuron {n}"))) };
+    let (syn, name) = match *sel {
+        WeightSelection::Synapse { pre, post } => {
+            let (j, i) = (check(pre)?, check(post)?);
+            let s = ee.synapse_index(j, i).ok_or_else(|| bad(format!("no E→E synapse from E {pre} to E {post}")))?;
+            (vec![s], format!("E {pre} → E {post}"))
+        }
+        WeightSelection::Inputs { post } => {
+            let i = check(post)?;
+            let cols = ee.col_ptr[i] as usize..ee.col_ptr[i + 1] as usize;
+            (ee.col_syn[cols].iter().map(|&s| s as usize).collect(), format!("inputs of E {post}"))
+        }
+        WeightSelection::Block { pre, post } => {
+            let k = assemblies.len();
+            let group = |g: usize| -> crate::Result<(Vec<bool>, String)> {
+                if g > k {
+                    return Err(bad(format!("no group {g} ({k} assemblies and rest)")));
+                }
+                // Group k is "rest": the complement of every assembly.
+                let members = if g < k { std::slice::from_ref(&assemblies[g]) } else { assemblies };
+                let mut member = vec![g == k; n_e];
+                for &m in members.iter().flat_map(|p| &p.indices).filter(|&&m| (m as usize) < n_e) {
+                    member[m as usize] = g < k;
+                }
+                Ok((member, if g < k { assemblies[g].name.clone() } else { "rest".into() }))
+            };
+            let ((from, a), (to, b)) = (group(pre)?, group(post)?);
+            let syn =
+                (0..n_e).filter(|&j| from[j]).flat_map(|j| ee.row(j).filter(|&s| to[ee.post[s] as usize])).collect();
+            (syn, format!("{a} → {b}"))
+        }
+    };
+    if syn.is_empty() {
+        return Err(bad(format!("{name}: no synapses")));
+    }
+    Ok((syn, name))
+}

@@ -96,7 +96,7 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) {
         .show(ctx, |ui| {
             let AppState { explain, outbox, .. } = state;
             ui.horizontal_wrapped(|ui| {
-                ui.label("E→E block");
+                let mut label = ui.label("E→E block from").id;
                 for (k, id) in [(0, "explain_pre"), (1, "explain_post")] {
                     let g = if k == 0 { &mut explain.block.0 } else { &mut explain.block.1 };
                     *g = (*g).min(groups.len().saturating_sub(1));
@@ -108,9 +108,10 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) {
                             }
                         })
                         .response
+                        .labelled_by(label)
                         .on_hover_text(if k == 0 { "Presynaptic group" } else { "Postsynaptic group" });
                     if k == 0 {
-                        ui.label("→");
+                        label = ui.label("to").id;
                     }
                 }
                 let (pre, post) = explain.block;

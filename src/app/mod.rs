@@ -10,6 +10,7 @@ pub mod controls;
 pub mod dialog;
 pub mod explain;
 pub mod export;
+pub mod fork;
 pub mod gallery;
 pub mod input_view;
 pub mod inspector;
@@ -289,6 +290,7 @@ impl EngramApp {
             }
         }
         if let Some(snap) = sim.latest_snapshot() {
+            self.state.fork.take_view(&snap);
             self.state.snapshot = Some(snap);
         }
         if self.four_assemblies_s.is_none()

@@ -434,11 +434,18 @@ fn put_label(ui: &mut egui::Ui, anchor: Align2, at: egui::Pos2, text: egui::Rich
     ui.put(rect, egui::Label::new(text.font(font.clone())).selectable(false).wrap_mode(egui::TextWrapMode::Extend));
 }
 
-#[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
 pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
-    let st = &mut state.raster;
-    let mut clicked = None;
     let assemblies = state.status.as_ref().map(|s| s.assemblies.clone()).unwrap_or_default();
+    let clicked = draw(ui, &mut state.raster, &assemblies, height);
+    if clicked.is_some() {
+        state.inspector.select(clicked, &mut state.outbox);
+    }
+}
+
+/// The raster of `st` with the groups of `assemblies`; returns the E neuron clicked, if any.
+#[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
+pub fn draw(ui: &mut egui::Ui, st: &mut RasterState, assemblies: &[crate::sim::Pattern], height: f32) -> Option<u32> {
+    let mut clicked = None;
     let top = ui.cursor().top();
     ui.horizontal_wrapped(|ui| {
         ui.strong("Spikes").on_hover_text(format!(
@@ -476,7 +483,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     let img =
         Rect::from_min_max(pos2(body.left() + gutter, body.top()), pos2(body.right() - 2.0, body.bottom() - axis_h));
     if img.width() < 4.0 || img.height() < 4.0 {
-        return;
+        return None;
     }
 
     // Texture rows: one per physical pixel, E and I in proportion to their fine rows.
@@ -588,9 +595,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
             response.on_hover_text(text);
         }
     }
-    if clicked.is_some() {
-        state.inspector.select(clicked, &mut state.outbox);
-    }
+    clicked
 }
 
 #[cfg(test)]

@@ -187,11 +187,16 @@ fn add_series(
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
 pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
-    let top = ui.cursor().top();
-    let st = &mut state.rates;
     let assemblies = state.status.as_ref().map(|s| s.assemblies.clone()).unwrap_or_default();
+    let frame = draw(ui, &mut state.rates, &assemblies, height);
+    super::recall_view::paint_banner(ui, frame, &mut state.recall);
+}
+
+/// The rates plot of `st`, its assemblies named by `assemblies`; returns the plot's frame.
+#[expect(clippy::too_many_lines, reason = "one panel, drawn top to bottom")]
+pub fn draw(ui: &mut egui::Ui, st: &mut RatesState, assemblies: &[crate::sim::Pattern], height: f32) -> Rect {
+    let top = ui.cursor().top();
 
     // Which assemblies have data in the window; the status names them.
     let n_assemblies = st.bins.iter().map(|b| b.assemblies_hz.len()).max().unwrap_or(0).min(64);
@@ -340,7 +345,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
         let at = Align2::RIGHT_CENTER.anchor_size(row.right_center(), vec2(t_label_w + 4.0, row.height()));
         ui.put(at, egui::Label::new(egui::RichText::new("t [s]").font(small)).selectable(false));
     }
-    super::recall_view::paint_banner(ui, frame, &mut state.recall);
+    frame
 }
 
 #[cfg(test)]

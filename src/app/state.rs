@@ -8,8 +8,8 @@ use crate::sim::Params;
 use crate::sim::views::WeightView;
 
 use super::{
-    controls, dialog, explain, export, gallery, input_view, inspector, lesson, raster, rates, recall_view, status_bar,
-    training, view, weights,
+    controls, dialog, explain, export, fork, gallery, input_view, inspector, lesson, raster, rates, recall_view,
+    status_bar, training, view, weights,
 };
 use crate::io::lesson::Panel;
 
@@ -34,6 +34,7 @@ pub struct AppState {
     pub controls: controls::ControlsState,
     pub explain: explain::ExplainState,
     pub export: export::ExportState,
+    pub fork: fork::ForkState,
     pub gallery: gallery::GalleryState,
     pub input: input_view::InputState,
     pub inspector: inspector::InspectorState,
@@ -63,6 +64,7 @@ impl AppState {
             controls: controls::ControlsState::new(params),
             explain: explain::ExplainState::default(),
             export: export::ExportState::default(),
+            fork: fork::ForkState::default(),
             gallery: gallery::GalleryState::new(params),
             input: input_view::InputState::new(params.network.input_side),
             inspector: inspector::InspectorState::default(),
@@ -107,6 +109,7 @@ impl AppState {
         self.recall.ingest(&frame);
         self.inspector.ingest(&frame);
         self.explain.ingest(&frame);
+        self.fork.ingest(&frame);
         self.controls.ingest(&frame.status);
         self.status = Some(frame.status);
     }
@@ -152,13 +155,28 @@ impl AppState {
                     ui.separator();
                 }
                 rects.push((Panel::Parameters, ui.scope(|ui| controls::parameters(ui, self)).response.rect));
+                ui.separator();
+                fork::controls(ui, self);
             });
         });
         egui::CentralPanel::default_margins().show(ui, |ui| {
             let h = ui.available_height();
-            rects.push((Panel::Raster, ui.scope(|ui| raster::show(ui, self, (h * 0.30).max(120.0))).response.rect));
-            rects.push((Panel::Rates, ui.scope(|ui| rates::show(ui, self, (h * 0.25).max(110.0))).response.rect));
-            rects.push((Panel::Weights, ui.scope(|ui| weights::show(ui, self)).response.rect));
+            let heights = ((h * 0.30).max(120.0), (h * 0.25).max(110.0));
+            let mut original = |ui: &mut egui::Ui, state: &mut Self| {
+                rects.push((Panel::Raster, ui.scope(|ui| raster::show(ui, state, heights.0)).response.rect));
+                rects.push((Panel::Rates, ui.scope(|ui| rates::show(ui, state, heights.1)).response.rect));
+                rects.push((Panel::Weights, ui.scope(|ui| weights::show(ui, state)).response.rect));
+            };
+            if self.fork.panels.is_some() {
+                // Side by side: the original on the left, the fork on the right.
+                ui.columns(2, |cols| {
+                    fork::original_header(&mut cols[0]);
+                    original(&mut cols[0], self);
+                    fork::side(&mut cols[1], self, heights);
+                });
+            } else {
+                original(ui, self);
+            }
         });
         gallery::handle_keys(ui, self);
         view::handle_keys(ui, self);

@@ -113,15 +113,23 @@ impl WeightsState {
 /// The panel; takes whatever space is left in its parent.
 pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     let snap = state.snapshot.clone();
-    let ws = &mut state.weights;
-    ws.update(ui.ctx(), snap.as_ref());
-    let (Some(v), Some(tex)) = (snap.as_deref(), ws.textures.as_ref()) else {
+    if draw(ui, &mut state.weights, snap.as_ref()) {
+        state.explain.open = true;
+    }
+}
+
+/// The panel for the weight view `snap` with the textures of `ws`; returns whether "Why?" was
+/// clicked.
+pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightView>>) -> bool {
+    let mut why = false;
+    ws.update(ui.ctx(), snap);
+    let (Some(v), Some(tex)) = (snap.map(Arc::as_ref), ws.textures.as_ref()) else {
         ui.horizontal_wrapped(|ui| {
             ui.strong("Weights").on_hover_text("Excitatory weights [g_L], as the simulation last published them");
             ui.weak(WAITING_NOTE);
         });
         ui.weak(NO_ASSEMBLIES_NOTE);
-        return;
+        return false;
     };
     let n_assemblies = v.groups.len().saturating_sub(1);
     ui.horizontal_wrapped(|ui| {
@@ -139,7 +147,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
             .on_hover_text("Explain the change of a block of these weights by plasticity mechanism since now")
             .clicked()
         {
-            state.explain.open = true;
+            why = true;
         }
     });
     let avail = ui.available_size();
@@ -160,6 +168,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
             });
         });
     });
+    why
 }
 
 /// The two heatmaps side by side with group boundaries and names, and the shared colour bar.

@@ -98,6 +98,13 @@ pub enum Command {
     /// ([`crate::sim::network::Ledger`]) and streams the totals ([`Frame::ledger`]). Blocks are
     /// resolved with the assemblies in use when the command arrives.
     Explain(Option<WeightSelection>),
+    /// Fork a control (None: end the fork): a copy of the network as it is now continues next
+    /// to it, stepped in the same chunks on the same input — the same stimulus schedule, input
+    /// spikes and presentations — with the spec's parameters (sizes and connectivity cannot
+    /// change). Its events come in [`Frame::fork`], its weights in
+    /// [`crate::sim::views::WeightView::fork`]. Parameter edits, inspection and explanation
+    /// apply to the original only; a reset or a loaded snapshot ends the fork.
+    Fork(Option<ForkSpec>),
     /// For tests only: make the simulation thread panic, as a bug would, to exercise the
     /// failure report and the restart. Never sent by the window.
     #[doc(hidden)]
@@ -133,6 +140,8 @@ impl Command {
             Command::Inspect(None) => "inspect nothing".into(),
             Command::Explain(Some(sel)) => format!("explain {sel:?}"),
             Command::Explain(None) => "explain nothing".into(),
+            Command::Fork(Some(f)) => format!("fork ({})", f.change),
+            Command::Fork(None) => "end fork".into(),
             Command::InjectPanic => "inject panic".into(),
             Command::Shutdown => "shutdown".into(),
         }
@@ -201,6 +210,25 @@ pub struct Status {
     pub inspected: Option<u32>,
     /// The weights being explained by mechanism, if any.
     pub explaining: Option<Arc<Explaining>>,
+    /// The fork running beside the network, if any.
+    pub fork: Option<Arc<ForkInfo>>,
+}
+
+/// What a fork changes ([`Command::Fork`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForkSpec {
+    /// The fork's parameters.
+    pub params: Box<Params>,
+    /// The change in words, e.g. "heterosynaptic plasticity off".
+    pub change: String,
+}
+
+/// The fork running beside the network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForkInfo {
+    pub change: String,
+    /// Model time of the fork [s].
+    pub start_s: f64,
 }
 
 /// A selection of weights being explained ([`Command::Explain`]).
@@ -239,6 +267,9 @@ pub struct Frame {
     pub probe: Vec<ProbeSample>,
     /// Totals of the weights being explained, every 0.1 s of model time, oldest first.
     pub ledger: Vec<LedgerSample>,
+    /// The fork's events over the same span (its spikes, rate bins and status; no input
+    /// counts: the input is the original's), while a fork runs.
+    pub fork: Option<Box<Frame>>,
     pub status: Status,
 }
 
@@ -279,6 +310,7 @@ impl Frame {
             cue_reports: Vec::new(),
             probe: Vec::new(),
             ledger: Vec::new(),
+            fork: None,
             status: Status {
                 t_s: t_end_s,
                 running: false,
@@ -298,6 +330,7 @@ impl Frame {
                 inh_modulation: 0.0,
                 inspected: None,
                 explaining: None,
+                fork: None,
             },
         }
     }

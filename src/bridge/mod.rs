@@ -27,7 +27,8 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 pub use crate::sim::ProjectionId;
 pub use messages::{
-    Command, CueReport, Explaining, Frame, Level, Message, PROBE_WINDOW_S, PhaseChoice, Speed, Status, StimulusInfo,
+    Command, CueReport, Explaining, ForkInfo, ForkSpec, Frame, Level, Message, PROBE_WINDOW_S, PhaseChoice, Speed,
+    Status, StimulusInfo,
 };
 
 use crate::error::{Error, Result};

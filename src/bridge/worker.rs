@@ -8,7 +8,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender, TrySendError
 
 use super::io::{IoDone, IoJob};
 use super::messages::{
-    Command, CueReport, Explaining, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo,
+    Command, CueReport, Explaining, ForkInfo, ForkSpec, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo,
 };
 use super::{BridgeOptions, MAX_FRAME_SPIKES, RASTER_WINDOW_S};
 use crate::io::snapshot;
@@ -85,7 +85,18 @@ pub(super) struct Worker {
     user_onsets: std::collections::VecDeque<u64>,
     /// The weights being explained, if any.
     explaining: Option<Arc<Explaining>>,
+    /// The forked control running beside the network, if any.
+    fork: Option<ForkRun>,
     shutdown: bool,
+}
+
+/// A forked control network ([`Command::Fork`]) with its own observers.
+struct ForkRun {
+    session: Session,
+    info: Arc<ForkInfo>,
+    params: Arc<crate::sim::Params>,
+    /// E and I rates of its last complete 100 ms bin [Hz].
+    last_rates: (f64, f64),
 }
 
 /// User presentations remembered for [`Worker::user_onsets`]; a cue is scored within seconds,
@@ -129,6 +140,7 @@ impl Worker {
             last_rates: (f64::NAN, f64::NAN),
             user_onsets: std::collections::VecDeque::new(),
             explaining: None,
+            fork: None,
             shutdown: false,
             opts,
             inbox,
@@ -292,28 +304,7 @@ impl Worker {
                 }
                 Err(e) => self.warn(Level::Warning, format!("edit refused: {e}")),
             },
-            Command::Present { pattern, duration_s, fraction } => {
-                let mut pixels = pattern.indices.clone();
-                if fraction < 1.0 {
-                    let keep = ((pixels.len() as f64) * fraction.clamp(0.0, 1.0)).round() as usize;
-                    // Partial Fisher–Yates: a uniform random subset from the seeded user stream.
-                    for k in 0..keep.min(pixels.len()) {
-                        let r = k + self.user_rng.below((pixels.len() - k) as u64) as usize;
-                        pixels.swap(k, r);
-                    }
-                    pixels.truncate(keep);
-                    pixels.sort_unstable();
-                }
-                self.session.net_mut().present(pattern.name.clone(), None, pixels, duration_s.max(0.0));
-                if let Some(s) = self.session.net().input().stimulus.as_ref() {
-                    if self.user_onsets.len() == USER_ONSETS {
-                        self.user_onsets.pop_front();
-                    }
-                    self.user_onsets.push_back(s.onset);
-                    let s = stimulus_info(s);
-                    self.frame.stimulus_spans.push((s.name, s.onset_s, s.offset_s));
-                }
-            }
+            Command::Present { pattern, duration_s, fraction } => self.present(&pattern, duration_s, fraction),
             Command::StartPhase(p) => self.start_phase(p),
             Command::Reset(p) => match Network::new(*p).and_then(|mut net| {
                 net.set_threads(self.opts.threads)?;
@@ -364,6 +355,7 @@ impl Worker {
             },
             Command::Inspect(neuron) => self.inspect(neuron),
             Command::Explain(sel) => self.explain(sel),
+            Command::Fork(spec) => self.fork(spec),
             Command::InjectPanic => panic!("injected failure (Command::InjectPanic)"),
             Command::Shutdown => self.shutdown = true,
         }
@@ -378,6 +370,34 @@ impl Worker {
         // The inspector needs the neuron's inputs now, not at the next due view.
         self.last_snapshot = None;
         self.frame_pending = true;
+    }
+
+    /// Shows `pattern` (or a random `fraction` of its pixels, from the user stream) to the
+    /// network and to the fork, if any, for `duration_s`.
+    fn present(&mut self, pattern: &crate::sim::Pattern, duration_s: f64, fraction: f64) {
+        let mut pixels = pattern.indices.clone();
+        if fraction < 1.0 {
+            let keep = ((pixels.len() as f64) * fraction.clamp(0.0, 1.0)).round() as usize;
+            // Partial Fisher–Yates: a uniform random subset from the seeded user stream.
+            for k in 0..keep.min(pixels.len()) {
+                let r = k + self.user_rng.below((pixels.len() - k) as u64) as usize;
+                pixels.swap(k, r);
+            }
+            pixels.truncate(keep);
+            pixels.sort_unstable();
+        }
+        if let Some(f) = self.fork.as_mut() {
+            f.session.net_mut().present(pattern.name.clone(), None, pixels.clone(), duration_s.max(0.0));
+        }
+        self.session.net_mut().present(pattern.name.clone(), None, pixels, duration_s.max(0.0));
+        if let Some(s) = self.session.net().input().stimulus.as_ref() {
+            if self.user_onsets.len() == USER_ONSETS {
+                self.user_onsets.pop_front();
+            }
+            self.user_onsets.push_back(s.onset);
+            let s = stimulus_info(s);
+            self.frame.stimulus_spans.push((s.name, s.onset_s, s.offset_s));
+        }
     }
 
     /// Starts explaining the weights of `sel` (None: stops); a selection that names nothing
@@ -401,6 +421,32 @@ impl Worker {
         }
     }
 
+    /// Forks a control from the network as it is now (None: ends the fork). The fork's groups
+    /// are the original's assemblies at this moment, frozen, so that both sides are sorted
+    /// and compared by the same neurons.
+    fn fork(&mut self, spec: Option<ForkSpec>) {
+        self.fork = None;
+        self.frame.fork = None;
+        let Some(spec) = spec else { return };
+        let mut net = self.session.net().clone();
+        net.stop_explaining();
+        match net.set_params(*spec.params) {
+            Ok(()) => {
+                let params = Arc::new(net.params().clone());
+                let start_s = net.time_s();
+                let mut session = Session::new(net, SessionOptions::default());
+                let asm = self.session.assemblies();
+                if !asm.is_empty() {
+                    session.restore_assemblies(asm.to_vec());
+                }
+                let info = Arc::new(ForkInfo { change: spec.change, start_s });
+                self.fork = Some(ForkRun { session, info, params, last_rates: (f64::NAN, f64::NAN) });
+                self.last_snapshot = None;
+            }
+            Err(e) => self.warn(Level::Warning, format!("fork refused: {e}")),
+        }
+    }
+
     /// Swaps in a new network with fresh observers (the schedule is the caller's).
     fn replace_network(&mut self, net: Network) {
         self.user_rng = Stream::new(net.params().seed, StreamId::User);
@@ -409,8 +455,9 @@ impl Worker {
         // The same neuron stays selected in the new network.
         self.session.set_probe(probed.map(|n| (n, PROBE_EVERY_STEPS)));
         self.user_onsets.clear();
-        // A selection names synapses and assemblies of the old network.
+        // A selection names synapses and assemblies of the old network; a fork continues it.
         self.explaining = None;
+        self.fork = None;
         self.last_rates = (f64::NAN, f64::NAN);
         self.params = Arc::new(self.session.net().params().clone());
         // Events of the old network are of no use to the UI any more.
@@ -436,10 +483,14 @@ impl Worker {
 
     fn start_phase(&mut self, p: PhaseChoice) {
         self.phase = p;
-        self.session.start_phase(match p {
+        let phase = match p {
             PhaseChoice::Phase(name) => Some(name),
             PhaseChoice::Free => None,
-        });
+        };
+        self.session.start_phase(phase);
+        if let Some(f) = self.fork.as_mut() {
+            f.session.start_phase(phase);
+        }
     }
 
     fn reset_pace(&mut self) {
@@ -477,19 +528,22 @@ impl Worker {
         let bins = self.session.take_bins();
         let bad_state = if bins.is_empty() { None } else { self.session.net().non_finite_neurons() };
         let limit = self.opts.runaway_hz;
-        let mut why = None;
-        for b in &bins {
-            let over = [("E", b.e_hz), ("I", b.i_hz)].into_iter().find(|(_, r)| r.is_nan() || *r > limit);
-            if let (None, Some((pop, r))) = (&why, over) {
-                why = Some(if r.is_finite() {
-                    format!("{pop} population rate {r:.0} Hz exceeds {limit} Hz")
-                } else {
-                    format!("{pop} population rate is not finite")
-                });
-            }
-            self.last_rates = (b.e_hz, b.i_hz);
-        }
+        let mut why = runaway(&bins, limit, &mut self.last_rates);
         self.frame.rate_bins.extend(bins);
+        if let Some(f) = self.fork.as_mut() {
+            // The fork runs the same chunk on the same pool, after the original.
+            let ff = self.frame.fork.get_or_insert_with(|| Box::new(empty_frame(f.session.net(), &f.params)));
+            f.session.run(steps, |net| {
+                let t = net.time_s();
+                ff.e_spikes.extend(net.e().spikes.iter().map(|&k| (t, k)));
+                ff.i_spikes.extend(net.i().spikes.iter().map(|&k| (t, k)));
+            });
+            let bins = f.session.take_bins();
+            if let Some(w) = runaway(&bins, limit, &mut f.last_rates) {
+                why = why.or(Some(format!("the fork's {w}")));
+            }
+            ff.rate_bins.extend(bins);
+        }
         self.frame.probe.extend(self.session.take_probe_samples());
         self.frame.ledger.extend(self.session.net_mut().take_ledger_samples());
         self.collect_cue_reports();
@@ -531,6 +585,10 @@ impl Worker {
             let (net, asm) = (self.session.net(), self.session.assemblies());
             let mut view = weight_view(net, &asm, self.opts.snapshot_bins);
             view.neuron = self.session.probed().and_then(|n| neuron_view(net, &asm, n));
+            view.fork = self
+                .fork
+                .as_ref()
+                .map(|f| Arc::new(weight_view(f.session.net(), &f.session.assemblies(), self.opts.snapshot_bins)));
             let view = Arc::new(view);
             // Latest wins: evict an unread snapshot, then offer the new one. The slot has one
             // place and this thread is its only writer, so after the eviction the offer fits.
@@ -557,6 +615,23 @@ impl Worker {
         self.frame.trim_probe();
         self.frame.t_end_s = self.session.net().time_s();
         self.frame.status = self.status();
+        if let (Some(f), Some(ff)) = (&self.fork, self.frame.fork.as_mut()) {
+            self.thinned += ff.trim_spikes(RASTER_WINDOW_S, MAX_FRAME_SPIKES);
+            ff.t_end_s = f.session.net().time_s();
+            ff.stimulus_spans.clone_from(&self.frame.stimulus_spans);
+            let net = f.session.net();
+            ff.status = Status {
+                e_hz: f.last_rates.0,
+                i_hz: f.last_rates.1,
+                params: f.params.clone(),
+                assemblies: f.session.assemblies(),
+                inh_modulation: net.inh_modulation(),
+                inspected: None,
+                explaining: None,
+                fork: None,
+                ..self.frame.status.clone()
+            };
+        }
         self.last_frame = now;
     }
 
@@ -599,6 +674,7 @@ impl Worker {
             inh_modulation: net.inh_modulation(),
             inspected: self.session.probed(),
             explaining: self.explaining.clone(),
+            fork: self.fork.as_ref().map(|f| f.info.clone()),
         }
     }
 
@@ -618,6 +694,24 @@ impl Worker {
             }
         }
     }
+}
+
+/// Why the network ran away in these bins, if it did: the first population rate above `limit`
+/// or not finite. `last` gets the rates of the last bin.
+fn runaway(bins: &[crate::sim::monitor::RateBin], limit: f64, last: &mut (f64, f64)) -> Option<String> {
+    let mut why = None;
+    for b in bins {
+        let over = [("E", b.e_hz), ("I", b.i_hz)].into_iter().find(|(_, r)| r.is_nan() || *r > limit);
+        if let (None, Some((pop, r))) = (&why, over) {
+            why = Some(if r.is_finite() {
+                format!("{pop} population rate {r:.0} Hz exceeds {limit} Hz")
+            } else {
+                format!("{pop} population rate is not finite")
+            });
+        }
+        *last = (b.e_hz, b.i_hz);
+    }
+    why
 }
 
 fn stimulus_info(s: &crate::sim::input::Stimulus) -> StimulusInfo {

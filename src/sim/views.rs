@@ -103,6 +103,9 @@ pub struct WeightView {
     pub input_side: usize,
     /// The inputs of the neuron being inspected, if any (filled by the simulation thread).
     pub neuron: Option<super::probe::NeuronView>,
+    /// The view of the forked control network running beside this one, if any (filled by the
+    /// simulation thread).
+    pub fork: Option<std::sync::Arc<WeightView>>,
 }
 
 impl WeightView {
@@ -212,6 +215,7 @@ pub fn projections_view(
         rf_synapses,
         input_side,
         neuron: None,
+        fork: None,
     }
 }
 

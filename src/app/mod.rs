@@ -12,6 +12,7 @@ pub mod explain;
 pub mod export;
 pub mod fork;
 pub mod gallery;
+pub mod history;
 pub mod input_view;
 pub mod inspector;
 pub mod lesson;

@@ -189,6 +189,13 @@ fn add_series(
 
 pub fn show(ui: &mut egui::Ui, state: &mut AppState, height: f32) {
     let assemblies = state.status.as_ref().map(|s| s.assemblies.clone()).unwrap_or_default();
+    // Looking back in history: the rates up to that moment.
+    let window_s = state.rates.window_s;
+    if let Some(r) = state.history.scrubbed_rates(window_s) {
+        draw(ui, r, &assemblies, height);
+        state.rates.window_s = r.window_s;
+        return;
+    }
     let frame = draw(ui, &mut state.rates, &assemblies, height);
     super::recall_view::paint_banner(ui, frame, &mut state.recall);
 }

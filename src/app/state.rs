@@ -8,8 +8,8 @@ use crate::sim::Params;
 use crate::sim::views::WeightView;
 
 use super::{
-    controls, dialog, explain, export, fork, gallery, input_view, inspector, lesson, raster, rates, recall_view,
-    status_bar, training, view, weights,
+    controls, dialog, explain, export, fork, gallery, history, input_view, inspector, lesson, raster, rates,
+    recall_view, status_bar, training, view, weights,
 };
 use crate::io::lesson::Panel;
 
@@ -36,6 +36,7 @@ pub struct AppState {
     pub export: export::ExportState,
     pub fork: fork::ForkState,
     pub gallery: gallery::GalleryState,
+    pub history: history::HistoryState,
     pub input: input_view::InputState,
     pub inspector: inspector::InspectorState,
     pub raster: raster::RasterState,
@@ -66,6 +67,7 @@ impl AppState {
             export: export::ExportState::default(),
             fork: fork::ForkState::default(),
             gallery: gallery::GalleryState::new(params),
+            history: history::HistoryState::default(),
             input: input_view::InputState::new(params.network.input_side),
             inspector: inspector::InspectorState::default(),
             raster: raster::RasterState::new(params.network.n_e, params.network.n_i),
@@ -110,6 +112,7 @@ impl AppState {
         self.inspector.ingest(&frame);
         self.explain.ingest(&frame);
         self.fork.ingest(&frame);
+        self.history.ingest(&frame);
         self.controls.ingest(&frame.status);
         self.status = Some(frame.status);
     }
@@ -165,6 +168,7 @@ impl AppState {
             let mut original = |ui: &mut egui::Ui, state: &mut Self| {
                 rects.push((Panel::Raster, ui.scope(|ui| raster::show(ui, state, heights.0)).response.rect));
                 rects.push((Panel::Rates, ui.scope(|ui| rates::show(ui, state, heights.1)).response.rect));
+                history::timeline(ui, state);
                 rects.push((Panel::Weights, ui.scope(|ui| weights::show(ui, state)).response.rect));
             };
             if self.fork.panels.is_some() {

@@ -112,7 +112,8 @@ impl WeightsState {
 
 /// The panel; takes whatever space is left in its parent.
 pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
-    let snap = state.snapshot.clone();
+    // Looking back in history: the weights of that moment.
+    let snap = state.history.scrubbed_view().or_else(|| state.snapshot.clone());
     if draw(ui, &mut state.weights, snap.as_ref()) {
         state.explain.open = true;
     }

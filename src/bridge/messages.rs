@@ -105,6 +105,11 @@ pub enum Command {
     /// [`crate::sim::views::WeightView::fork`]. Parameter edits, inspection and explanation
     /// apply to the original only; a reset or a loaded snapshot ends the fork.
     Fork(Option<ForkSpec>),
+    /// Continue from history entry `id` ([`Status::history`]): the network, its schedule,
+    /// assemblies and user stream as they were then, so the run repeats the original bit for
+    /// bit until something differs; the entries after it stay as a branch until the memory cap
+    /// needs their room.
+    Resume(u64),
     /// For tests only: make the simulation thread panic, as a bug would, to exercise the
     /// failure report and the restart. Never sent by the window.
     #[doc(hidden)]
@@ -142,6 +147,7 @@ impl Command {
             Command::Explain(None) => "explain nothing".into(),
             Command::Fork(Some(f)) => format!("fork ({})", f.change),
             Command::Fork(None) => "end fork".into(),
+            Command::Resume(id) => format!("resume from history entry {id}"),
             Command::InjectPanic => "inject panic".into(),
             Command::Shutdown => "shutdown".into(),
         }
@@ -212,6 +218,8 @@ pub struct Status {
     pub explaining: Option<Arc<Explaining>>,
     /// The fork running beside the network, if any.
     pub fork: Option<Arc<ForkInfo>>,
+    /// The history entries kept, oldest first: (id, model time [s], on an abandoned branch).
+    pub history: Arc<Vec<super::history::HistoryItem>>,
 }
 
 /// What a fork changes ([`Command::Fork`]).
@@ -270,6 +278,8 @@ pub struct Frame {
     /// The fork's events over the same span (its spikes, rate bins and status; no input
     /// counts: the input is the original's), while a fork runs.
     pub fork: Option<Box<Frame>>,
+    /// History entries recorded during the batch, oldest first.
+    pub history: Vec<super::history::HistoryMark>,
     pub status: Status,
 }
 
@@ -311,6 +321,7 @@ impl Frame {
             probe: Vec::new(),
             ledger: Vec::new(),
             fork: None,
+            history: Vec::new(),
             status: Status {
                 t_s: t_end_s,
                 running: false,
@@ -331,6 +342,7 @@ impl Frame {
                 inspected: None,
                 explaining: None,
                 fork: None,
+                history: Arc::new(Vec::new()),
             },
         }
     }

@@ -15,6 +15,7 @@
 //!
 //! [`Network`]: crate::sim::Network
 
+pub mod history;
 mod io;
 pub mod messages;
 pub mod train;
@@ -85,7 +86,16 @@ pub struct BridgeOptions {
     /// Score every cue the user presents (and the recall phase's) whenever assemblies are
     /// known, and stream the results in [`Frame::cue_reports`].
     pub follow_cues: bool,
+    /// Model time between history entries [s]; 0: no history.
+    pub history_every_s: f64,
+    /// Memory the history's compressed states may take [bytes].
+    pub history_cap_bytes: usize,
 }
+
+/// Default of [`BridgeOptions::history_every_s`] [s].
+pub const DEFAULT_HISTORY_EVERY_S: f64 = 30.0;
+/// Default of [`BridgeOptions::history_cap_bytes`]: 256 MiB.
+pub const DEFAULT_HISTORY_CAP_BYTES: usize = 256 << 20;
 
 impl Default for BridgeOptions {
     fn default() -> Self {
@@ -101,6 +111,8 @@ impl Default for BridgeOptions {
             speed: Speed::Max,
             phase: PhaseChoice::Phase(crate::sim::params::PhaseName::Init),
             follow_cues: true,
+            history_every_s: DEFAULT_HISTORY_EVERY_S,
+            history_cap_bytes: DEFAULT_HISTORY_CAP_BYTES,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Select, Sender, TrySendError};
 
+use super::history::{History, HistoryItem};
 use super::io::{IoDone, IoJob};
 use super::messages::{
     Command, CueReport, Explaining, ForkInfo, ForkSpec, Frame, Level, Message, PhaseChoice, Speed, Status, StimulusInfo,
@@ -87,6 +88,13 @@ pub(super) struct Worker {
     explaining: Option<Arc<Explaining>>,
     /// The forked control running beside the network, if any.
     fork: Option<ForkRun>,
+    history: History,
+    /// The entries as the status lists them.
+    history_items: Arc<Vec<HistoryItem>>,
+    /// Step at or after which the next history entry is due.
+    next_history: u64,
+    /// The rate bins of the last minute (or history interval, if longer), for the next entry.
+    recent_bins: std::collections::VecDeque<crate::sim::monitor::RateBin>,
     shutdown: bool,
 }
 
@@ -141,6 +149,10 @@ impl Worker {
             user_onsets: std::collections::VecDeque::new(),
             explaining: None,
             fork: None,
+            history: History::new(opts.history_cap_bytes),
+            history_items: Arc::new(Vec::new()),
+            next_history: 0,
+            recent_bins: std::collections::VecDeque::new(),
             shutdown: false,
             opts,
             inbox,
@@ -156,6 +168,7 @@ impl Worker {
             None => w.start_phase(w.phase),
             Some(extras) => w.adopt_loaded(extras),
         }
+        w.next_history = w.session.net().t();
         w
     }
 
@@ -217,6 +230,10 @@ impl Worker {
     /// finished `Step`, a message), waiting for the UI to take it or for a command, whichever
     /// comes first; then waits for a command. No busy loop, and never a stale UI.
     fn idle(&mut self) {
+        // A new network (loaded, reset, resumed) or a new selection is shown while paused too.
+        if self.last_snapshot.is_none() {
+            self.publish_view();
+        }
         if self.frame_pending {
             self.finish_frame();
         }
@@ -265,6 +282,7 @@ impl Worker {
             IoDone::Message(level, text) => self.message = Some(Message { level, text }),
             IoDone::Loaded { path, net, extras } => {
                 self.replace_network(*net);
+                self.clear_history();
                 self.adopt_loaded(extras);
                 let net = self.session.net();
                 let text = format!("state loaded from {} (t = {:.3} s)", path.display(), net.time_s());
@@ -312,6 +330,7 @@ impl Worker {
             }) {
                 Ok(net) => {
                     self.replace_network(net);
+                    self.clear_history();
                     self.start_phase(self.phase);
                     self.info("network rebuilt");
                 }
@@ -356,6 +375,7 @@ impl Worker {
             Command::Inspect(neuron) => self.inspect(neuron),
             Command::Explain(sel) => self.explain(sel),
             Command::Fork(spec) => self.fork(spec),
+            Command::Resume(id) => self.resume(id),
             Command::InjectPanic => panic!("injected failure (Command::InjectPanic)"),
             Command::Shutdown => self.shutdown = true,
         }
@@ -447,6 +467,54 @@ impl Worker {
         }
     }
 
+    /// Continues from history entry `id` (see [`Command::Resume`]).
+    fn resume(&mut self, id: u64) {
+        match self.history.resume(id, self.opts.threads) {
+            Ok(r) => {
+                self.replace_network(r.net);
+                self.adopt_loaded(r.extras);
+                self.session.restore_live_assemblies(r.assemblies);
+                self.phase = r.phase;
+                self.user_rng = r.user_rng;
+                self.history_items = Arc::new(self.history.items());
+                // The entry resumed from is this moment's.
+                self.next_history = self.session.net().t() + 1;
+                self.info(&format!("resumed from t = {:.1} s; the later history is kept as a branch", r.t_s));
+            }
+            Err(e) => self.warn(Level::Error, format!("cannot resume: {e}")),
+        }
+    }
+
+    /// Forgets the history (a new network starts a new one).
+    fn clear_history(&mut self) {
+        self.history = History::new(self.opts.history_cap_bytes);
+        self.history_items = Arc::new(Vec::new());
+        self.next_history = self.session.net().t();
+    }
+
+    /// Records a history entry if one is due (see [`History`]).
+    fn record_history(&mut self) {
+        let every = (self.opts.history_every_s * STEPS_PER_SECOND as f64).round() as u64;
+        let t = self.session.net().t();
+        if every == 0 || t < self.next_history {
+            return;
+        }
+        let (net, asm) = (self.session.net(), self.session.assemblies());
+        let view = Arc::new(weight_view(net, &asm, self.opts.snapshot_bins));
+        let rates = Arc::new(self.recent_bins.iter().cloned().collect());
+        let extras = snapshot::Extras { assemblies: self.session.frozen_assemblies().map(|a| a.to_vec()) };
+        match self.history.record(net, &extras, (self.phase, &self.user_rng, asm.clone()), view, rates) {
+            Ok(mark) => {
+                self.frame.history.push(mark);
+                self.history_items = Arc::new(self.history.items());
+            }
+            Err(e) => self.warn(Level::Warning, format!("history entry not kept: {e}")),
+        }
+        // Due again at the next multiple of the interval (entries are taken between chunks, at
+        // the first chunk boundary at or after it).
+        self.next_history = (t / every + 1) * every;
+    }
+
     /// Swaps in a new network with fresh observers (the schedule is the caller's).
     fn replace_network(&mut self, net: Network) {
         self.user_rng = Stream::new(net.params().seed, StreamId::User);
@@ -459,9 +527,12 @@ impl Worker {
         self.explaining = None;
         self.fork = None;
         self.last_rates = (f64::NAN, f64::NAN);
+        self.recent_bins.clear();
         self.params = Arc::new(self.session.net().params().clone());
-        // Events of the old network are of no use to the UI any more.
+        // Events of the old network are of no use to the UI any more; history entries are.
+        let history = std::mem::take(&mut self.frame.history);
         self.frame = empty_frame(self.session.net(), &self.params);
+        self.frame.history = history;
         self.last_snapshot = None;
         self.reset_pace();
     }
@@ -499,6 +570,7 @@ impl Worker {
 
     /// Runs one chunk and adds its events to the frame.
     fn chunk(&mut self) {
+        self.record_history();
         let steps = if self.running { RUN_CHUNK_STEPS } else { self.pending_steps.min(CHUNK_STEPS) };
         let frame = &mut self.frame;
         let mut onset = None;
@@ -529,6 +601,12 @@ impl Worker {
         let bad_state = if bins.is_empty() { None } else { self.session.net().non_finite_neurons() };
         let limit = self.opts.runaway_hz;
         let mut why = runaway(&bins, limit, &mut self.last_rates);
+        // An entry's rates cover the longer of its interval and the rates plot's default window.
+        let keep = (self.opts.history_every_s.max(60.0) * 10.0).ceil() as usize;
+        self.recent_bins.extend(bins.iter().cloned());
+        while self.recent_bins.len() > keep {
+            self.recent_bins.pop_front();
+        }
         self.frame.rate_bins.extend(bins);
         if let Some(f) = self.fork.as_mut() {
             // The fork runs the same chunk on the same pool, after the original.
@@ -546,6 +624,8 @@ impl Worker {
         }
         self.frame.probe.extend(self.session.take_probe_samples());
         self.frame.ledger.extend(self.session.net_mut().take_ledger_samples());
+        // Before the first chunk (t = 0) and after every chunk that reaches a due time.
+        self.record_history();
         self.collect_cue_reports();
         if let Some(where_) = bad_state {
             why = Some(format!("non-finite state (NaN or infinity) in {where_}"));
@@ -577,24 +657,30 @@ impl Worker {
         let due =
             self.last_snapshot.is_none_or(|t| now.duration_since(t).as_secs_f64() >= self.opts.snapshot_interval_s);
         if due {
-            self.last_snapshot = Some(now);
-            // Weights are checked here, at a few Hz of wall time, not per bin: millions of them.
-            if let Some(where_) = self.session.net().non_finite_weights() {
-                self.pause_with(format!("paused: non-finite weights (NaN or infinity) in {where_}"));
-            }
-            let (net, asm) = (self.session.net(), self.session.assemblies());
-            let mut view = weight_view(net, &asm, self.opts.snapshot_bins);
-            view.neuron = self.session.probed().and_then(|n| neuron_view(net, &asm, n));
-            view.fork = self
-                .fork
-                .as_ref()
-                .map(|f| Arc::new(weight_view(f.session.net(), &f.session.assemblies(), self.opts.snapshot_bins)));
-            let view = Arc::new(view);
-            // Latest wins: evict an unread snapshot, then offer the new one. The slot has one
-            // place and this thread is its only writer, so after the eviction the offer fits.
-            let _ = self.snap_evict.try_recv();
-            let _ = self.snap_tx.try_send(view);
+            self.publish_view();
         }
+    }
+
+    /// Publishes a weight view of the network now (and of the fork, with the inspected
+    /// neuron's inputs), replacing any the UI has not taken.
+    fn publish_view(&mut self) {
+        self.last_snapshot = Some(Instant::now());
+        // Weights are checked here, at a few Hz of wall time, not per bin: millions of them.
+        if let Some(where_) = self.session.net().non_finite_weights() {
+            self.pause_with(format!("paused: non-finite weights (NaN or infinity) in {where_}"));
+        }
+        let (net, asm) = (self.session.net(), self.session.assemblies());
+        let mut view = weight_view(net, &asm, self.opts.snapshot_bins);
+        view.neuron = self.session.probed().and_then(|n| neuron_view(net, &asm, n));
+        view.fork = self
+            .fork
+            .as_ref()
+            .map(|f| Arc::new(weight_view(f.session.net(), &f.session.assemblies(), self.opts.snapshot_bins)));
+        let view = Arc::new(view);
+        // Latest wins: evict an unread snapshot, then offer the new one. The slot has one
+        // place and this thread is its only writer, so after the eviction the offer fits.
+        let _ = self.snap_evict.try_recv();
+        let _ = self.snap_tx.try_send(view);
     }
 
     /// Ends the frame being filled: the newest status and end time.
@@ -675,6 +761,7 @@ impl Worker {
             inspected: self.session.probed(),
             explaining: self.explaining.clone(),
             fork: self.fork.as_ref().map(|f| f.info.clone()),
+            history: self.history_items.clone(),
         }
     }
 

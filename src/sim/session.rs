@@ -351,6 +351,16 @@ impl Session {
         self.frozen = Some(asm);
     }
 
+    /// Takes `assemblies` as the live ones until the tracker has its own (a network resumed
+    /// from history during the init phase): rates and weight views use them meanwhile.
+    pub fn restore_live_assemblies(&mut self, assemblies: Arc<Vec<Pattern>>) {
+        if self.frozen.is_none() && !assemblies.is_empty() {
+            self.set_rate_assemblies(&assemblies);
+            self.follower.offer(&assemblies);
+            self.live = assemblies;
+        }
+    }
+
     /// The assemblies frozen at the end of the init phase, if it has ended.
     pub fn frozen_assemblies(&self) -> Option<&Arc<Vec<Pattern>>> {
         self.frozen.as_ref()

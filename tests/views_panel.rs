@@ -170,3 +170,25 @@ fn hovering_a_block_names_its_groups_and_values() {
     h.get_by_label_contains("pre circle");
     h.get_by_label_contains("mean w = 0.800 g_L, mean w~ = 0.500 g_L");
 }
+
+#[test]
+fn clicking_a_column_of_the_matrix_inspects_its_neuron() {
+    let mut snap = snapshot(4);
+    // Display order reversed, so that the neuron is not its position.
+    snap.order = (0..400).rev().collect();
+    let mut h = harness(Some(snap));
+    h.run();
+    // Near the left edge: one of the first block's positions (0–9 of 400 in 40 blocks), whose
+    // neurons are 399 down to 390 in this order.
+    let title = h.get_by_label("w (fragile)").rect();
+    let at = egui::pos2(title.left() + 3.0, title.bottom() + 3.0);
+    h.hover_at(at);
+    h.run();
+    h.drag_at(at);
+    h.run();
+    h.drop_at(at);
+    h.run();
+    let n = h.state().inspector.selected.expect("a neuron is selected");
+    assert!((390..=399).contains(&n), "neuron {n}");
+    assert_eq!(h.state().outbox, [engram::bridge::Command::Inspect(Some(n))]);
+}

@@ -188,7 +188,8 @@ pub fn side(ui: &mut egui::Ui, state: &mut AppState, heights: (f32, f32)) {
         let assemblies = p.status.as_ref().map(|s| s.assemblies.clone()).unwrap_or_default();
         raster::draw(ui, &mut p.raster, &assemblies, heights.0);
         rates::draw(ui, &mut p.rates, &assemblies, heights.1);
-        weights::draw(ui, &mut p.weights, p.snapshot.as_ref());
+        // The fork's neurons are not inspected: clicks on its matrices select nothing.
+        let _ = weights::draw(ui, &mut p.weights, p.snapshot.as_ref());
     });
 }
 

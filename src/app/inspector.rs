@@ -37,6 +37,13 @@ impl InspectorState {
     /// Takes in a frame's samples of the selected neuron (samples of a neuron no longer
     /// selected are ignored).
     pub fn ingest(&mut self, frame: &Frame) {
+        // A new, smaller network has no such neuron: the simulation dropped it, and so do we.
+        if self.selected.is_some_and(|n| n as usize >= frame.status.params.network.n_e) {
+            self.selected = None;
+            self.samples.clear();
+            self.rate_history.clear();
+            self.bin = None;
+        }
         if self.selected.is_none() || frame.status.inspected != self.selected {
             return;
         }

@@ -114,15 +114,19 @@ impl WeightsState {
 pub fn show(ui: &mut egui::Ui, state: &mut AppState) {
     // Looking back in history: the weights of that moment.
     let snap = state.history.scrubbed_view().or_else(|| state.snapshot.clone());
-    if draw(ui, &mut state.weights, snap.as_ref()) {
+    let (why, clicked) = draw(ui, &mut state.weights, snap.as_ref());
+    if why {
         state.explain.open = true;
+    }
+    if clicked.is_some() {
+        state.inspector.select(clicked, &mut state.outbox);
     }
 }
 
 /// The panel for the weight view `snap` with the textures of `ws`; returns whether "Why?" was
-/// clicked.
-pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightView>>) -> bool {
-    let mut why = false;
+/// clicked, and the E neuron whose column of the matrices was clicked.
+pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightView>>) -> (bool, Option<u32>) {
+    let (mut why, mut clicked) = (false, None);
     ws.update(ui.ctx(), snap);
     let (Some(v), Some(tex)) = (snap.map(Arc::as_ref), ws.textures.as_ref()) else {
         ui.horizontal_wrapped(|ui| {
@@ -130,7 +134,7 @@ pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightVi
             ui.weak(WAITING_NOTE);
         });
         ui.weak(NO_ASSEMBLIES_NOTE);
-        return false;
+        return (false, None);
     };
     let n_assemblies = v.groups.len().saturating_sub(1);
     ui.horizontal_wrapped(|ui| {
@@ -159,7 +163,7 @@ pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightVi
     let (vmax, rf_max) = (ws.scale_max, ws.rf_scale_max);
     ui.horizontal_top(|ui| {
         let (rect, _) = ui.allocate_exact_size(vec2(left_w, height), Sense::hover());
-        matrices(ui, rect, v, tex, vmax);
+        clicked = matrices(ui, rect, v, tex, vmax);
         ui.allocate_ui_with_layout(vec2(right_w, height), Layout::top_down(Align::Min), |ui| {
             egui::ScrollArea::vertical().id_salt("weights_right").auto_shrink([false, true]).show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 3.0;
@@ -169,11 +173,12 @@ pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightVi
             });
         });
     });
-    why
+    (why, clicked)
 }
 
-/// The two heatmaps side by side with group boundaries and names, and the shared colour bar.
-fn matrices(ui: &mut egui::Ui, rect: Rect, v: &WeightView, tex: &Textures, vmax: f32) {
+/// The two heatmaps side by side with group boundaries and names, and the shared colour bar;
+/// returns the E neuron whose column was clicked, if any.
+fn matrices(ui: &mut egui::Ui, rect: Rect, v: &WeightView, tex: &Textures, vmax: f32) -> Option<u32> {
     const NAMES_W: f32 = 50.0;
     const GAP: f32 = 8.0;
     const BAR_W: f32 = 12.0;
@@ -232,17 +237,39 @@ fn matrices(ui: &mut egui::Ui, rect: Rect, v: &WeightView, tex: &Textures, vmax:
         painter.text(pos2(bar.right() + 5.0, y), Align2::LEFT_CENTER, label, font.clone(), text_color);
     }
 
-    // Hover: which block, which groups, both values.
+    // Hover: which block, which groups, both values. A click picks the neuron of the column
+    // under the pointer (whose incoming weights the column is) for the inspector; it is read
+    // from the pointer, not sensed by the map, so that the map stays one hover-only widget.
+    let mut clicked = None;
+    let neuron_at = |r: Rect, x: f32| {
+        let pos = (((x - r.left()) / side) * v.n() as f32) as usize;
+        v.order.get(pos.min(v.n().saturating_sub(1))).copied()
+    };
+    let click = ui.input(|i| i.pointer.primary_clicked().then(|| i.pointer.interact_pos()).flatten());
     for (r, salt) in [(w_rect, "weights_w_map"), (wt_rect, "weights_wt_map")] {
         let resp = ui.interact(r, ui.make_persistent_id(salt), Sense::hover());
+        if let Some(p) = click.filter(|p| r.contains(*p)) {
+            // Unless a window covers the map there.
+            let on_top = ui.ctx().layer_id_at(p).is_none_or(|l| l == ui.layer_id() || l.order == egui::Order::Tooltip);
+            if on_top {
+                clicked = neuron_at(r, p.x);
+            }
+        }
         if let Some(p) = resp.hover_pos() {
             let bins = v.bins.max(1);
             let cell = |x: f32| (((x / side) * bins as f32) as usize).min(bins - 1);
             let (row, col) = (cell(p.y - r.top()), cell(p.x - r.left()));
-            let text = block_tooltip(v, row, col);
+            let text = match neuron_at(r, p.x) {
+                Some(n) => format!(
+                    "{}\nclick: inspect E neuron {n} (this column holds its inputs)",
+                    block_tooltip(v, row, col)
+                ),
+                None => block_tooltip(v, row, col),
+            };
             resp.on_hover_text_at_pointer(text);
         }
     }
+    clicked
 }
 
 fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {

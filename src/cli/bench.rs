@@ -38,23 +38,49 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     net.start_phase(PhaseName::Init);
     let steps = (a.seconds * 1e3 / DT_MS).round() as u64;
     let mut events = 0u64;
+    let mut fork = a.fork.then(|| net.clone());
+    // The window's chunk: the original, then the fork, every 5 ms of model time.
+    let chunk = if fork.is_some() { 50 } else { steps };
     let started = Instant::now();
+    let mut done = 0;
+    while done < steps {
+        let n = chunk.min(steps - done);
+        run_counting(&mut net, n, &mut events);
+        if let Some(f) = fork.as_mut() {
+            f.run(n, |_| {});
+        }
+        done += n;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    report(a, &params, (&net, threads, build_s, steps, events, wall));
+    Ok(())
+}
+
+/// Runs `steps` steps of `net`, adding the synaptic events delivered to `events`.
+fn run_counting(net: &mut Network, steps: u64, events: &mut u64) {
     net.run(steps, |net| {
         // Synaptic events delivered per spike (counted at emission; the same spikes arrive
         // 0.8 ms later).
         for &j in &net.e().spikes {
-            events += (net.projection(ProjectionId::Ee).row(j as usize).len()
+            *events += (net.projection(ProjectionId::Ee).row(j as usize).len()
                 + net.projection(ProjectionId::Ei).row(j as usize).len()) as u64;
         }
         for &j in &net.i().spikes {
-            events += (net.projection(ProjectionId::Ii).row(j as usize).len()
+            *events += (net.projection(ProjectionId::Ii).row(j as usize).len()
                 + net.projection(ProjectionId::Ie).row(j as usize).len()) as u64;
         }
         for &j in &net.input().spikes {
-            events += net.projection(ProjectionId::InputE).row(j as usize).len() as u64;
+            *events += net.projection(ProjectionId::InputE).row(j as usize).len() as u64;
         }
     });
-    let wall = started.elapsed().as_secs_f64();
+}
+
+/// Prints the bench's JSON line.
+fn report(
+    a: &BenchArgs,
+    params: &crate::sim::Params,
+    (net, threads, build_s, steps, events, wall): (&Network, usize, f64, u64, u64, f64),
+) {
     let sim_s = net.time_s();
     let c = net.counts();
     // Cost of one GUI weight snapshot (the window publishes one every 0.5 s of wall time, on the
@@ -70,17 +96,18 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
     let t_snap = Instant::now();
     let reps = 5;
     for _ in 0..reps {
-        std::hint::black_box(crate::sim::views::weight_view(&net, &assemblies, 128));
+        std::hint::black_box(crate::sim::views::weight_view(net, &assemblies, 128));
     }
     let snapshot_ms = t_snap.elapsed().as_secs_f64() * 1e3 / reps as f64;
     let neurons = (params.network.n_e + params.network.n_i) as f64;
     let line = json!({
         "preset": params.name,
         "threads": threads,
+        "networks": if a.fork { 2 } else { 1 },
         "scale": a.scale,
         "n_e": params.network.n_e,
         "n_i": params.network.n_i,
-        "synapses": synapse_counts(&net),
+        "synapses": synapse_counts(net),
         "synapses_total": net.projections().iter().map(|(_, p)| p.len()).sum::<usize>(),
         // Wall time per unit of work, each as if it were all the time (upper bounds).
         "ns_per_synaptic_event": wall * 1e9 / (events as f64).max(1.0),
@@ -96,5 +123,4 @@ pub fn bench(a: &BenchArgs) -> Result<()> {
         "snapshot_share_at_2_per_s": snapshot_ms / 500.0,
     });
     println!("{line}");
-    Ok(())
 }

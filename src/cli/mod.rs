@@ -211,6 +211,11 @@ pub struct BenchArgs {
     /// (recurrent synapses grow with its square), keeping the 64×64 input and its stimuli.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
+    /// Also run a fork (an unchanged copy of the network) beside it, stepped in the same 5 ms
+    /// chunks on the same threads as the window runs one; the real-time factor is then that of
+    /// the pair.
+    #[arg(long)]
+    pub fork: bool,
 }
 
 #[derive(Args, Debug)]

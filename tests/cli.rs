@@ -143,3 +143,15 @@ fn builtin_shapes_round_trip_through_pat_files() {
         assert_eq!(&back, set);
     }
 }
+
+#[test]
+fn a_bad_history_setting_is_refused_before_the_window_opens() {
+    for (args, what) in
+        [(["--history-every", "-1"], "--history-every -1"), (["--history-mb", "99999999"], "--history-mb")]
+    {
+        let o = engram(&args);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(what) && err.lines().count() == 1, "{err}");
+    }
+}

@@ -397,3 +397,29 @@ fn bridge_saves_loads_and_keeps_its_network_on_a_bad_file() {
     wait_for(&h, PATIENCE_S, |f| (f.status.t_s - 0.006).abs() < 1e-9).expect("continues");
     h.shutdown().unwrap();
 }
+
+/// A snapshot whose phase had run its whole length (a trained network saved at the end of
+/// phase 1) is continued free running, so that cues meet no scheduled shapes; one saved within
+/// its phase continues the phase (above).
+#[test]
+fn a_network_loaded_after_its_phase_ended_runs_free() {
+    let dir = common::scratch_dir("snapshot_ended");
+    let mut p = params();
+    p.protocol.init.duration_s = 0.02;
+    let mut net = Network::new(p).unwrap();
+    net.start_phase(PhaseName::Init);
+    net.run(200, |_| {});
+    let path = dir.join("ended.engram");
+    snapshot::save(&path, &net).unwrap();
+    let opts = BridgeOptions { start_running: false, frame_interval_s: 0.0, ..Default::default() };
+    let h = SimHandle::spawn(params(), opts).unwrap();
+    h.send(Command::LoadSnapshot(path)).unwrap();
+    let f = wait_for(&h, PATIENCE_S, |f| f.status.message.as_ref().is_some_and(|m| m.text.starts_with("state loaded")))
+        .expect("loaded");
+    assert_eq!(f.status.phase, engram::bridge::PhaseChoice::Free);
+    assert!(f.status.message.unwrap().text.contains("phase init had ended"));
+    h.send(Command::Step { ms: 500 }).unwrap();
+    let f = wait_for(&h, PATIENCE_S, |f| !f.status.running && f.status.t_s >= 0.52 - 1e-9).expect("stepped");
+    assert!(f.status.stimulus.is_none(), "no scheduled shape after the phase");
+    h.shutdown().unwrap();
+}

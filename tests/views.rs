@@ -290,6 +290,7 @@ fn matches_a_brute_force_reference_on_random_weights() {
             };
             assert!((v.w_blocks[r * bins + c] as f64 - mw).abs() < 1e-5, "block ({r}, {c})");
             assert!((v.wt_blocks[r * bins + c] as f64 - mwt).abs() < 1e-5, "block ({r}, {c})");
+            assert_eq!(v.n_blocks[r * bins + c] as usize, sel.len(), "block ({r}, {c})");
         }
     }
     // Groups (true memberships).

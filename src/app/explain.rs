@@ -20,6 +20,8 @@ pub struct ExplainState {
     pub open: bool,
     /// The block chosen in the window's selectors: (pre group, post group).
     pub block: (usize, usize),
+    /// The synapse chosen in the window's fields: (pre, post) E neurons.
+    pub synapse: (u32, u32),
     /// The selection the samples belong to.
     pub explaining: Option<std::sync::Arc<Explaining>>,
     /// Totals since selection, oldest first.
@@ -88,6 +90,7 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) {
     let mut open = true;
     let groups: Vec<String> = state.snapshot.as_ref().map(|v| v.groups.clone()).unwrap_or_default();
     let inspected = state.inspector.selected;
+    let n_e = state.controls.current.network.n_e;
     egui::Window::new("Why did these weights change?")
         .id(egui::Id::unique("explain_window"))
         .open(&mut open)
@@ -132,6 +135,17 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) {
                 }
                 if explain.explaining.is_some() && ui.button("Stop").on_hover_text("Stop booking").clicked() {
                     outbox.push(Command::Explain(None));
+                }
+            });
+            ui.horizontal(|ui| {
+                let n_e = n_e.saturating_sub(1) as u32;
+                let label = ui.label("one synapse from E").id;
+                ui.add(egui::DragValue::new(&mut explain.synapse.0).range(0..=n_e)).labelled_by(label);
+                let label = ui.label("to E").id;
+                ui.add(egui::DragValue::new(&mut explain.synapse.1).range(0..=n_e)).labelled_by(label);
+                let (pre, post) = explain.synapse;
+                if ui.button("Explain synapse").on_hover_text("Book this one E→E synapse (if it exists)").clicked() {
+                    explain.explain(WeightSelection::Synapse { pre, post }, outbox);
                 }
             });
             let Some(e) = explain.explaining.clone() else {

@@ -54,6 +54,9 @@ pub struct GuiOptions {
     pub cache_dir: Option<std::path::PathBuf>,
     /// An error to show at start (e.g. a `--load` file that could not be read).
     pub notice: Option<String>,
+    /// Model time between history entries [s] (0: no history) and the memory they may take
+    /// [bytes]; None: the defaults of [`BridgeOptions`].
+    pub history: Option<(f64, usize)>,
 }
 
 /// What the window starts from.
@@ -92,7 +95,10 @@ impl EngramApp {
 
     /// Starts the simulation thread on a fresh or a loaded network.
     pub fn start(start: Start, opts: GuiOptions) -> Self {
-        let bridge = BridgeOptions { threads: opts.threads, nice: 10, ..BridgeOptions::default() };
+        let mut bridge = BridgeOptions { threads: opts.threads, nice: 10, ..BridgeOptions::default() };
+        if let Some((every_s, cap)) = opts.history {
+            (bridge.history_every_s, bridge.history_cap_bytes) = (every_s, cap);
+        }
         Self::start_with_bridge(start, opts, bridge)
     }
 

@@ -280,7 +280,7 @@ fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {
         v.groups.get(g).cloned().unwrap_or_default()
     };
     format!(
-        "pre {} (sorted neurons {}–{}) → post {} ({}–{})\nmean w = {:.3} g_L, mean w~ = {:.3} g_L",
+        "pre {} (sorted neurons {}–{}) → post {} ({}–{})\nmean w = {:.3} g_L, mean w~ = {:.3} g_L over {} synapses",
         name(&rr),
         rr.start,
         rr.end.saturating_sub(1),
@@ -289,6 +289,7 @@ fn block_tooltip(v: &WeightView, row: usize, col: usize) -> String {
         cr.end.saturating_sub(1),
         v.w_blocks.get(k).copied().unwrap_or(0.0),
         v.wt_blocks.get(k).copied().unwrap_or(0.0),
+        v.n_blocks.get(k).copied().unwrap_or(0),
     )
 }
 

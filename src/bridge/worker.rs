@@ -166,7 +166,12 @@ impl Worker {
         };
         match loaded {
             None => w.start_phase(w.phase),
-            Some(extras) => w.adopt_loaded(extras),
+            Some(extras) => {
+                w.adopt_loaded(extras);
+                if let Some(text) = w.free_if_ended() {
+                    w.info(&text);
+                }
+            }
         }
         w.next_history = w.session.net().t();
         w
@@ -180,6 +185,24 @@ impl Worker {
         }
         let net = self.session.net();
         self.phase = net.phase().map_or(PhaseChoice::Free, |(name, _)| PhaseChoice::Phase(name));
+    }
+
+    /// A loaded network whose phase had run its whole length (a trained network saved at the
+    /// end of phase 1) runs free from here: background input, stimuli only when presented, so
+    /// that cues meet a quiet network instead of the phase's schedule repeating. Returns what
+    /// to tell the user, if it switched.
+    fn free_if_ended(&mut self) -> Option<String> {
+        let net = self.session.net();
+        let (name, t0) = net.phase()?;
+        let elapsed_s = (net.t() - t0) as f64 / STEPS_PER_SECOND as f64;
+        if elapsed_s + 1e-9 < net.params().protocol.phase(name).duration_s {
+            return None;
+        }
+        self.start_phase(PhaseChoice::Free);
+        Some(format!(
+            "phase {} had ended ({elapsed_s:.0} s): free running — present a cue to test recall",
+            name.as_str()
+        ))
     }
 
     pub(super) fn run(mut self) {
@@ -284,8 +307,11 @@ impl Worker {
                 self.replace_network(*net);
                 self.clear_history();
                 self.adopt_loaded(extras);
-                let net = self.session.net();
-                let text = format!("state loaded from {} (t = {:.3} s)", path.display(), net.time_s());
+                let t_s = self.session.net().time_s();
+                let mut text = format!("state loaded from {} (t = {t_s:.3} s)", path.display());
+                if let Some(ended) = self.free_if_ended() {
+                    text = format!("{text}; {ended}");
+                }
                 self.info(&text);
             }
             IoDone::Weights { path, which, w } => match self.session.net_mut().set_weights(which, w) {

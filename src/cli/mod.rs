@@ -69,6 +69,14 @@ pub struct GuiArgs {
     /// Open this lesson (TOML, see assets/lessons/) instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub lesson: Option<PathBuf>,
+    /// Keep the whole state in memory every this many model seconds for the History timeline
+    /// (0: no history).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::bridge::DEFAULT_HISTORY_EVERY_S, allow_negative_numbers = true)]
+    pub history_every: f64,
+    /// Memory the History timeline may take for its compressed states [MiB]; old entries thin
+    /// out to stay within it.
+    #[arg(long, value_name = "MIB", default_value_t = crate::bridge::DEFAULT_HISTORY_CAP_BYTES >> 20)]
+    pub history_mb: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -239,6 +247,15 @@ pub fn main_with(cli: Cli) -> Result<()> {
             if let Some(s) = g.quit_after {
                 check_seconds(s)?;
             }
+            if !(g.history_every.is_finite() && (0.0..=1e6).contains(&g.history_every)) {
+                return Err(Error::Invalid(format!(
+                    "--history-every {}: expected model seconds from 0 (no history) to 1e6",
+                    g.history_every
+                )));
+            }
+            if g.history_mb > 1 << 20 {
+                return Err(Error::Invalid(format!("--history-mb {}: expected at most 1048576 MiB", g.history_mb)));
+            }
             let (start, notice) = gui_start(&g)?;
             crate::app::run_gui(
                 start,
@@ -253,6 +270,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
                     train_threads: threads(None)?,
                     cache_dir: None,
                     notice,
+                    history: Some((g.history_every, g.history_mb << 20)),
                 },
                 g.lesson,
             )

@@ -77,6 +77,8 @@ pub struct WeightView {
     pub w_blocks: Vec<f32>,
     /// The same for w̃ [g_L].
     pub wt_blocks: Vec<f32>,
+    /// Number of synapses behind each block (same layout).
+    pub n_blocks: Vec<u32>,
     /// Mean E→E w from group a (row) to group b (column), `groups × groups` row-major; 0 where
     /// there is no synapse [g_L]. Groups here are true memberships, as in the original
     /// WeightPatternMonitor: a neuron in two assemblies counts for both, and "rest" is the
@@ -192,6 +194,7 @@ pub fn projections_view(
         }
     }
     let (w_blocks, wt_blocks) = means_f32(&block_acc);
+    let n_blocks = block_acc.iter().map(|a| a.n as u32).collect();
     let (group_w, group_wt) = means_f64(&group_acc);
     let group_n = group_acc.iter().map(|a| a.n as u64).collect();
 
@@ -206,6 +209,7 @@ pub fn projections_view(
         bins,
         w_blocks,
         wt_blocks,
+        n_blocks,
         group_w,
         group_wt,
         group_n,

@@ -549,7 +549,7 @@ impl Worker {
         // The same neuron stays selected in the new network.
         self.session.set_probe(probed.map(|n| (n, PROBE_EVERY_STEPS)));
         self.user_onsets.clear();
-        // A selection names synapses and assemblies of the old network; a fork continues it.
+        // A selection names synapses and assemblies of the old network, and a fork was a copy of it.
         self.explaining = None;
         self.fork = None;
         self.last_rates = (f64::NAN, f64::NAN);

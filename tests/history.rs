@@ -8,11 +8,11 @@ use engram::bridge::{BridgeOptions, Command, SimHandle};
 
 /// Steps `ms` and waits until the thread has paused at `until_s`, collecting the E spikes and
 /// the history marks of the frames on the way.
-fn step(h: &SimHandle, ms: u32, until_s: f64, spikes: &mut Vec<(f64, u32)>, marks: &mut Vec<(u64, f64)>) {
+fn step(h: &SimHandle, ms: u32, until_s: f64, spikes: &mut Vec<(f64, u32)>, marks: &mut Vec<(u64, f64, usize)>) {
     h.send(Command::Step { ms }).unwrap();
     wait_for(h, PATIENCE_S, |f| {
         spikes.extend(f.e_spikes.iter().copied());
-        marks.extend(f.history.iter().map(|m| (m.id, m.t_s)));
+        marks.extend(f.history.iter().map(|m| (m.id, m.t_s, m.spans.len())));
         !f.status.running && (f.status.t_s - until_s).abs() < 1e-9
     })
     .unwrap_or_else(|| panic!("did not reach {until_s} s"));
@@ -33,6 +33,9 @@ fn resuming_from_history_repeats_the_straight_run() {
     step(&h, 250, 0.5, &mut straight, &mut marks);
     let times: Vec<f64> = marks.iter().map(|m| (m.1 * 1e3).round()).collect();
     assert_eq!(times, [0.0, 100.0, 200.0, 300.0, 400.0, 500.0], "entries every 100 ms");
+    // Each entry carries the stimuli over its rates (the last minute): none at 0, then the
+    // first cue, then also the scheduled shape of 0.24 s and the second cue that cut it short.
+    assert_eq!(marks.iter().map(|m| m.2).collect::<Vec<_>>(), [0, 1, 1, 3, 3, 3]);
 
     // Back to 0.2 s, then the same commands at the same times as in the straight run.
     h.send(Command::Resume(marks[2].0)).unwrap();

@@ -58,6 +58,11 @@ impl HistoryState {
             let mut r = RatesState::default();
             (r.window_s, r.t_end_s) = (window_s, m.t_s);
             r.bins.extend(m.rates.iter().cloned());
+            r.spans.extend(m.spans.iter().map(|(name, onset_s, offset_s)| super::rates::StimulusSpan {
+                name: name.clone(),
+                onset_s: *onset_s,
+                offset_s: *offset_s,
+            }));
             r.trim();
             self.rates = Some((m.id, r));
         }

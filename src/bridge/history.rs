@@ -29,7 +29,12 @@ pub struct HistoryMark {
     pub view: Arc<WeightView>,
     /// The 100 ms rate bins up to that moment (the last minute, or interval if longer).
     pub rates: Arc<Vec<RateBin>>,
+    /// The stimuli shown over those bins.
+    pub spans: Spans,
 }
+
+/// Stimuli as frames carry them: (name, onset [s], scheduled end [s]).
+pub type Spans = Arc<Vec<(String, f64, f64)>>;
 
 /// An entry as the status lists it: (id, model time [s], on an abandoned branch).
 pub type HistoryItem = (u64, f64, bool);
@@ -104,11 +109,11 @@ impl History {
         extras: &snapshot::Extras,
         (phase, user_rng, assemblies): (PhaseChoice, &Stream, Arc<Vec<crate::sim::Pattern>>),
         view: Arc<WeightView>,
-        rates: Arc<Vec<RateBin>>,
+        (rates, spans): (Arc<Vec<RateBin>>, Spans),
     ) -> Result<HistoryMark> {
         let raw = snapshot::to_bytes(&net.state(), extras)?;
         let state = lz4_flex::compress_prepend_size(&raw);
-        let mark = HistoryMark { id: self.next_id, t_s: net.time_s(), view, rates };
+        let mark = HistoryMark { id: self.next_id, t_s: net.time_s(), view, rates, spans };
         self.next_id += 1;
         self.entries.push(Entry {
             mark: mark.clone(),
@@ -192,7 +197,8 @@ mod tests {
         let rng = Stream::new(1, crate::sim::rng::StreamId::User);
         let view = Arc::new(WeightView::default());
         let asm = Arc::new(Vec::new());
-        h.record(net, &snapshot::Extras::default(), (PhaseChoice::Free, &rng, asm), view, Arc::new(Vec::new())).unwrap()
+        let none = (Arc::new(Vec::new()), Arc::new(Vec::new()));
+        h.record(net, &snapshot::Extras::default(), (PhaseChoice::Free, &rng, asm), view, none).unwrap()
     }
 
     /// Under a cap of three and a half entries' size, ten entries 1 s apart leave the first,

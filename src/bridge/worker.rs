@@ -527,7 +527,13 @@ impl Worker {
         }
         let (net, asm) = (self.session.net(), self.session.assemblies());
         let view = Arc::new(weight_view(net, &asm, self.opts.snapshot_bins));
-        let rates = Arc::new(self.recent_bins.iter().cloned().collect());
+        let rates: Vec<_> = self.recent_bins.iter().cloned().collect();
+        let from = rates.first().map_or(f64::INFINITY, |b| b.t_s - 0.1);
+        let stimuli = self.session.stimuli();
+        // The stimuli are in onset order: those ending after the first bin are at the end.
+        let recent = stimuli.len() - stimuli.iter().rev().take_while(|s| s.offset_s > from).count();
+        let spans = stimuli[recent..].iter().map(|s| (s.name.clone(), s.onset_s, s.offset_s)).collect();
+        let rates = (Arc::new(rates), Arc::new(spans));
         let extras = snapshot::Extras { assemblies: self.session.frozen_assemblies().map(|a| a.to_vec()) };
         match self.history.record(net, &extras, (self.phase, &self.user_rng, asm.clone()), view, rates) {
             Ok(mark) => {

@@ -9,6 +9,7 @@ use super::raster::RasterState;
 use super::rates::RatesState;
 use super::state::AppState;
 use super::weights::WeightsState;
+use super::{raster, rates, weights};
 use crate::bridge::{Command, ForkInfo, ForkSpec, Frame, Status};
 use crate::sim::Params;
 use crate::sim::views::WeightView;
@@ -192,8 +193,6 @@ pub fn side(ui: &mut egui::Ui, state: &mut AppState, heights: (f32, f32)) {
         let _ = weights::draw(ui, &mut p.weights, p.snapshot.as_ref());
     });
 }
-
-use super::{raster, rates, weights};
 
 #[cfg(test)]
 mod tests {

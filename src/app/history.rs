@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use super::rates::RatesState;
 use super::state::AppState;
+use crate::bridge::Command;
 use crate::bridge::Frame;
 use crate::bridge::history::HistoryMark;
-use crate::bridge::{BridgeOptions, Command};
 use crate::sim::views::WeightView;
 
 #[derive(Default)]
@@ -74,11 +74,11 @@ impl HistoryState {
 pub fn timeline(ui: &mut egui::Ui, state: &mut AppState) {
     let AppState { history: h, outbox, .. } = state;
     ui.horizontal(|ui| {
-        let every = BridgeOptions::default().history_every_s;
-        let label = ui.label("History").on_hover_text(format!(
-            "The whole network state every {every:.0} s of model time, kept in memory: drag back to see the \
-             weights, assemblies, receptive fields and rates as they were; Resume continues from there"
-        ));
+        let label = ui.label("History").on_hover_text(
+            "The whole network state at regular steps of model time (--history-every, 30 s by default), kept in \
+             memory: drag back to see the weights, assemblies, receptive fields and rates as they were; Resume \
+             continues from there",
+        );
         if h.marks.is_empty() {
             ui.weak("no entries yet");
             return;

@@ -100,9 +100,8 @@ impl History {
         self.entries.iter().map(|e| (e.mark.id, e.mark.t_s, e.branch)).collect()
     }
 
-    /// Records the state of `net` with the window's view of it; returns its mark. An entry
-    /// at the same or a later time on the current line (after a resume) replaces nothing: the
-    /// older line's entries become a branch when the resume happens.
+    /// Records the state of `net` with the window's view of it, then drops entries until the
+    /// cap holds; returns the new entry's mark.
     pub fn record(
         &mut self,
         net: &Network,

@@ -75,7 +75,7 @@ fn run_all_phases_writes_recall_weight_structure_and_figures() {
     assert_eq!(overlaps[0]["shared"].as_u64(), Some(shared("circle", "square")));
 
     // weight_structure.csv: every 10 s of model time and at the end of each phase (20, 21,
-    // 29 s), once per time; 25 E→E rows (5 groups) and 16 Input→E rows (4 shapes × 4
+    // 29 s), once per time; 25 E→E rows (5 groups), 25 of their w̃ and 16 Input→E rows (4 shapes × 4
     // assemblies) once the assemblies are known.
     let ws = std::fs::read_to_string(out.join("weight_structure.csv")).unwrap();
     let mut lines = ws.lines();
@@ -85,7 +85,7 @@ fn run_all_phases_writes_recall_weight_structure_and_figures() {
     assert_eq!(times.into_iter().collect::<Vec<_>>(), ["10.0", "20.0", "21.0", "29.0"]);
     assert_eq!(rows.iter().filter(|r| r[0] == "20.0" && r[1] == "ee").count(), 25, "one sample per time");
     let at = |t: &str, proj: &str| rows.iter().filter(|r| r[0] == t && r[1] == proj).count();
-    assert_eq!((at("29.0", "ee"), at("29.0", "input_e")), (25, 16));
+    assert_eq!((at("29.0", "ee"), at("29.0", "ee_tilde"), at("29.0", "input_e")), (25, 25, 16));
     let end_init = &s["weight_structure_end_of_init"];
     assert_eq!(end_init["t_s"].as_f64(), Some(20.0));
     assert_eq!(end_init["groups"], serde_json::json!(["circle", "square", "cross", "triangle", "rest"]));
@@ -95,6 +95,11 @@ fn run_all_phases_writes_recall_weight_structure_and_figures() {
     .parse()
     .unwrap();
     assert!((end_init["ee_mean_w"][2][4].as_f64().unwrap() - csv_w).abs() < 1e-6);
+    let csv_wt: f64 =
+        rows.iter().find(|r| r[0] == "20.0" && r[1] == "ee_tilde" && r[2] == "cross" && r[3] == "rest").unwrap()[4]
+            .parse()
+            .unwrap();
+    assert!((end_init["ee_mean_wt"][2][4].as_f64().unwrap() - csv_wt).abs() < 1e-6);
 
     // recall.csv: one row per cue, parents from the cue names, rates for every assembly.
     let rc = std::fs::read_to_string(out.join("recall.csv")).unwrap();

@@ -57,8 +57,9 @@ pub fn write_recall_csv(path: &Path, names: &[String], responses: &[CueResponse]
 }
 
 /// The recall part of `summary.json`: the criteria, and per shape the number of scored cues,
-/// correct recalls, wrong-assembly recalls, the recall rate and the mean delay; for the cues of
-/// no shape the false recalls.
+/// correct recalls, wrong-assembly recalls, cues that found their own assembly already active,
+/// the recall rate (over all scored cues, and over those that found their assembly quiet) and
+/// the mean delay; for the cues of no shape the false recalls.
 pub fn recall_summary(criteria: &RecallCriteria, names: &[String], responses: &[CueResponse]) -> Value {
     let (per, other) = analysis::tally(responses, names.len());
     let per_shape: serde_json::Map<String, Value> = names
@@ -69,7 +70,8 @@ pub fn recall_summary(criteria: &RecallCriteria, names: &[String], responses: &[
                 n.clone(),
                 json!({
                     "cues": t.cues, "recalled": t.recalled, "wrong_assembly": t.wrong,
-                    "recall_rate": t.rate(), "mean_delay_s": t.mean_delay_s,
+                    "already_active": t.already_active, "recall_rate": t.rate(),
+                    "recall_rate_when_quiet": t.rate_when_quiet(), "mean_delay_s": t.mean_delay_s,
                 }),
             )
         })
@@ -104,7 +106,8 @@ pub fn recall_summary(criteria: &RecallCriteria, names: &[String], responses: &[
 }
 
 /// Appends the rows of one [`WeightStructure`] to a `weight_structure.csv` buffer (long
-/// format: `t_s,projection,from,to,mean_w,n_synapses`).
+/// format: `t_s,projection,from,to,mean_w,n_synapses`). Projection `ee` is E→E w, `ee_tilde`
+/// the same blocks' consolidated weight w̃ (in `mean_w`), `input_e` Input→E w.
 pub fn weight_structure_rows(out: &mut String, ws: &WeightStructure) {
     use std::fmt::Write as _;
     let g = ws.groups.len();
@@ -114,6 +117,13 @@ pub fn weight_structure_rows(out: &mut String, ws: &WeightStructure) {
             // Writing to a String cannot fail.
             let _ =
                 writeln!(out, "{:.1},ee,{},{},{:.6},{}", ws.t_s, ws.groups[a], ws.groups[b], m.mean_w, m.n_synapses);
+        }
+    }
+    for a in 0..g {
+        for b in 0..g {
+            let (wt, n) = (ws.ee_wt_at(a, b), ws.ee_at(a, b).n_synapses);
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "{:.1},ee_tilde,{},{},{wt:.6},{n}", ws.t_s, ws.groups[a], ws.groups[b]);
         }
     }
     for (p, from) in ws.input_from.iter().enumerate() {
@@ -136,6 +146,7 @@ pub fn weight_structure_json(ws: &WeightStructure) -> Value {
         "t_s": ws.t_s,
         "groups": ws.groups,
         "ee_mean_w": (0..g).map(|a| (0..g).map(|b| ws.ee_at(a, b).mean_w).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "ee_mean_wt": (0..g).map(|a| (0..g).map(|b| ws.ee_wt_at(a, b)).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "ee_n_synapses": (0..g).map(|a| (0..g).map(|b| ws.ee_at(a, b).n_synapses).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "ee_within_assembly_mean_w": within,
         "ee_between_assembly_mean_w": between,

@@ -119,14 +119,31 @@ fn rate(v: &Value) -> String {
 }
 
 /// `recalled/wrong/none (rate %)` of one shape's recall tally; none = cues − recalled − wrong.
+/// With a count of cues that found their assembly already active (summaries since it was added),
+/// `recalled/wrong/active/none (rate %, quiet rate %)`: none = cues − recalled − wrong − active,
+/// and the second rate leaves the already-active cues out.
 fn recall_cell(t: &Value) -> String {
     let (Some(cues), Some(recalled)) = (count(&t["cues"]), count(&t["recalled"])) else { return String::new() };
     let wrong = count(&t["wrong_assembly"]).unwrap_or(0);
-    let none = cues.saturating_sub(recalled + wrong);
-    if cues == 0 {
-        format!("{recalled}/{wrong}/{none}")
-    } else {
-        format!("{recalled}/{wrong}/{none} ({:.0}%)", 100.0 * recalled as f64 / cues as f64)
+    let pct = |n: u64, d: u64| 100.0 * n as f64 / d as f64;
+    match count(&t["already_active"]) {
+        None => {
+            let none = cues.saturating_sub(recalled + wrong);
+            if cues == 0 {
+                format!("{recalled}/{wrong}/{none}")
+            } else {
+                format!("{recalled}/{wrong}/{none} ({:.0}%)", pct(recalled, cues))
+            }
+        }
+        Some(active) => {
+            let none = cues.saturating_sub(recalled + wrong + active);
+            let counts = format!("{recalled}/{wrong}/{active}/{none}");
+            match (cues, cues.saturating_sub(active)) {
+                (0, _) => counts,
+                (_, 0) => format!("{counts} ({:.0}%)", pct(recalled, cues)),
+                (_, quiet) => format!("{counts} ({:.0}%, {:.0}%)", pct(recalled, cues), pct(recalled, quiet)),
+            }
+        }
     }
 }
 
@@ -373,6 +390,10 @@ mod tests {
         assert_eq!(recall_cell(&json!({"cues": 3, "recalled": 2, "wrong_assembly": 0})), "2/0/1 (67%)");
         assert_eq!(recall_cell(&json!({"cues": 0, "recalled": 0, "wrong_assembly": 0})), "0/0/0");
         assert_eq!(recall_cell(&Value::Null), "");
+        // 20 recalled, 1 wrong, 5 already active, 1 none of 27: 74 % of all, 20/22 = 91 % of the quiet.
+        let t = json!({"cues": 27, "recalled": 20, "wrong_assembly": 1, "already_active": 5});
+        assert_eq!(recall_cell(&t), "20/1/5/1 (74%, 91%)");
+        assert_eq!(recall_cell(&json!({"cues": 2, "recalled": 0, "already_active": 2})), "0/0/2/0 (0%)");
     }
 
     #[test]

@@ -420,6 +420,9 @@ pub struct RecallTally {
     pub recalled: usize,
     /// Shape cues that recalled another assembly.
     pub wrong: usize,
+    /// Shape cues whose own assembly won the recall window but was already active before the
+    /// cue ([`Outcome::AlreadyActive`]): not recalled, and not a failure to recall either.
+    pub already_active: usize,
     /// Mean delay-activity duration over `recalled` [s] (censored values count as observed).
     pub mean_delay_s: Option<f64>,
 }
@@ -427,6 +430,12 @@ pub struct RecallTally {
 impl RecallTally {
     pub fn rate(&self) -> Option<f64> {
         (self.cues > 0).then(|| self.recalled as f64 / self.cues as f64)
+    }
+
+    /// Recalled over the cues that found their assembly quiet (`cues − already_active`).
+    pub fn rate_when_quiet(&self) -> Option<f64> {
+        let quiet = self.cues - self.already_active;
+        (quiet > 0).then(|| self.recalled as f64 / quiet as f64)
     }
 }
 
@@ -447,6 +456,8 @@ pub fn tally(responses: &[CueResponse], n_assemblies: usize) -> (Vec<RecallTally
             d.extend(r.delay_s);
         } else if r.recalled.is_some() {
             t.wrong += 1;
+        } else if r.parent.is_some() && r.already_active == r.parent {
+            t.already_active += 1;
         }
     }
     for (t, d) in per.iter_mut().chain(std::iter::once(&mut other)).zip(&delays) {
@@ -507,6 +518,10 @@ mod tests {
             let (active, outcome) =
                 if start == 0 { (Some(0), Outcome::AlreadyActive(0)) } else { (None, Outcome::Recalled(0)) };
             assert_eq!((x.already_active, x.outcome()), (active, outcome), "start {start}");
+            // Tallied as already active, not as a miss: the quiet-cue rate leaves it out.
+            let (per, _) = tally(&r.responses, 2);
+            let (n_active, quiet_rate) = if start == 0 { (1, None) } else { (0, Some(1.0)) };
+            assert_eq!((per[0].cues, per[0].already_active, per[0].rate_when_quiet()), (1, n_active, quiet_rate));
         }
         let c = RecallCriteria::default();
         assert_eq!(c.decide_with_baseline(&[25.0, 1.0], &[12.0, 0.0]), Some(0), "25 > 2·12");
@@ -629,7 +644,7 @@ mod tests {
         assert_eq!(y.recalled, None);
         assert!((y.window_hz[0] - 75.0).abs() < 1e-9, "3 of 4 members at 100 Hz: {:?}", y.window_hz);
         let (per, other) = tally(&r.responses, 2);
-        assert_eq!(per[1], RecallTally { cues: 1, recalled: 1, wrong: 0, mean_delay_s: Some(d) });
+        assert_eq!(per[1], RecallTally { cues: 1, recalled: 1, wrong: 0, already_active: 0, mean_delay_s: Some(d) });
         assert_eq!(per[0].cues, 0);
         assert_eq!(other.cues, 0, "incomplete responses are not tallied");
     }

@@ -22,6 +22,8 @@ pub struct WeightStructure {
     pub groups: Vec<String>,
     /// E→E, `groups × groups` row-major, row = presynaptic group.
     pub ee: Vec<BlockMean>,
+    /// Mean consolidated weight w̃ of the same E→E blocks [g_L] (0 for a block without synapses).
+    pub ee_wt: Vec<f64>,
     /// Names of the input patterns of the Input→E rows.
     pub input_from: Vec<String>,
     /// Input→E from the pixels of each pattern (row) to the members of each assembly (column,
@@ -37,6 +39,11 @@ impl WeightStructure {
     /// E→E block from group `pre` to group `post`.
     pub fn ee_at(&self, pre: usize, post: usize) -> BlockMean {
         self.ee[pre * self.groups.len() + post]
+    }
+
+    /// Mean w̃ of the E→E block from group `pre` to group `post` [g_L].
+    pub fn ee_wt_at(&self, pre: usize, post: usize) -> f64 {
+        self.ee_wt.get(pre * self.groups.len() + post).copied().unwrap_or(0.0)
     }
 
     /// Input→E block from pattern `from` to assembly `to`.
@@ -75,6 +82,7 @@ pub fn weight_structure(view: &WeightView, input_patterns: &[Pattern]) -> Weight
             n_synapses: view.group_n.get(k).copied().unwrap_or(0),
         })
         .collect();
+    let ee_wt = (0..g * g).map(|k| view.group_wt.get(k).copied().unwrap_or(0.0)).collect();
     let n_asm = view.receptive_fields.len();
     let mut input = Vec::with_capacity(input_patterns.len() * n_asm);
     for p in input_patterns {
@@ -93,6 +101,7 @@ pub fn weight_structure(view: &WeightView, input_patterns: &[Pattern]) -> Weight
         t_s: view.t_s,
         groups: view.groups.clone(),
         ee,
+        ee_wt,
         input_from: input_patterns.iter().map(|p| p.name.clone()).collect(),
         input,
     }
@@ -130,6 +139,7 @@ mod tests {
             t_s: 60.0,
             groups: vec!["a".into(), "b".into(), "rest".into()],
             group_w: (0..9).map(|k| k as f64 / 10.0).collect(),
+            group_wt: (0..9).map(|k| k as f64 / 100.0).collect(),
             group_n: (0..9).map(|k| 100 + k).collect(),
             receptive_fields: vec![vec![1.0, 0.5, 0.0, 2.0], vec![0.25, 0.25, 0.25, 0.25]],
             rf_synapses: vec![vec![1, 3, 0, 4], vec![2, 2, 2, 2]],
@@ -140,6 +150,8 @@ mod tests {
         let q = Pattern::from_indices("q", vec![2]);
         let ws = weight_structure(&view, &[p, q]);
         assert_eq!(ws.ee_at(1, 2), BlockMean { mean_w: 0.5, n_synapses: 105 });
+        // w̃ of the same block (row 1, column 2 = index 5), and 0 outside the matrix.
+        assert_eq!((ws.ee_wt_at(1, 2), ws.ee_wt_at(3, 3)), (0.05, 0.0));
         // p → a: (1.0·1 + 0.5·3) / 4 = 0.625 over 4 synapses; index 99 ignored.
         assert_eq!(ws.input_at(0, 0), BlockMean { mean_w: 0.625, n_synapses: 4 });
         assert_eq!(ws.input_at(0, 1), BlockMean { mean_w: 0.25, n_synapses: 4 });

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::sim::params::Params;
 
 /// The built-in presets: (name, TOML text). The first is the default.
-pub const BUILTIN: [(&str, &str); 11] = [
+pub const BUILTIN: [(&str, &str); 12] = [
     ("default", include_str!("../../presets/default.toml")),
     ("paper", include_str!("../../presets/paper.toml")),
     ("figure3", include_str!("../../presets/figure3.toml")),
@@ -19,6 +19,7 @@ pub const BUILTIN: [(&str, &str); 11] = [
     ("small", include_str!("../../presets/small.toml")),
     ("quick_demo", include_str!("../../presets/quick_demo.toml")),
     ("long_learning", include_str!("../../presets/long_learning.toml")),
+    ("slow_consolidation", include_str!("../../presets/slow_consolidation.toml")),
 ];
 
 /// Largest preset file [`load_preset`] reads (the built-in ones are about 3 kB); a bigger or

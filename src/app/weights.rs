@@ -168,8 +168,10 @@ pub fn draw(ui: &mut egui::Ui, ws: &mut WeightsState, snap: Option<&Arc<WeightVi
             egui::ScrollArea::vertical().id_salt("weights_right").auto_shrink([false, true]).show(ui, |ui| {
                 ui.spacing_mut().item_spacing.y = 3.0;
                 group_table(ui, v, &mut ws.table_shows_wt, vmax);
-                histogram(ui, v);
+                // The receptive fields before the histogram: when the column is short (presentation
+                // mode, a small window) they stay in view and the histogram is what scrolls.
                 receptive_fields(ui, v, tex, rf_max);
+                histogram(ui, v);
             });
         });
     });

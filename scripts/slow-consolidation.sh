@@ -13,14 +13,20 @@
 # 3. `engram report` over all of it: runs/slow-consolidation/report.md and .csv.
 #
 # ENGRAM is the binary to use (default: target/release/engram, built if missing). About 6
-# minutes of one core per 1800 model seconds (two hours of one core in all) on a 2-vCPU AMD EPYC; finished runs are not run
-# again.
+# minutes of one core per 1800 model seconds on a 2-vCPU AMD EPYC (two hours of one core in
+# all); finished runs are not run again.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
 engram=${1:-$root/target/release/engram}
 [ -x "$engram" ] || cargo build --release
 out=runs/slow-consolidation
+
+# Runs the commands in the array `jobs`, two at a time.
+run_jobs() {
+  [ ${#jobs[@]} -eq 0 ] ||
+    printf '%s\n' "${jobs[@]}" | xargs -P 2 -I CMD sh -c 'CMD > /dev/null 2>&1 || echo "failed: CMD" >&2'
+}
 
 "$engram" sweep experiments/slow-consolidation.toml --jobs 2 --engram "$engram"
 extra=$out/default-cons19200-s2
@@ -33,9 +39,7 @@ for s in 1 2 3; do
   [ -f "$b/trained.engram" ] || jobs+=("$engram run --load $a/trained.engram --seconds 1800 --threads 1 \
     --set protocol.init.duration_s=3600 --out $b --save $b/trained.engram")
 done
-if [ ${#jobs[@]} -gt 0 ]; then
-  printf '%s\n' "${jobs[@]}" | xargs -P 2 -I CMD sh -c 'CMD > /dev/null 2>&1 || echo "failed: CMD" >&2'
-fi
+run_jobs
 
 jobs=()
 for dir in "$out"/default-*-s*/; do
@@ -45,8 +49,6 @@ for dir in "$out"/default-*-s*/; do
     jobs+=("$base --set protocol.recall.patterns=shapes --out $dir/recall-shapes")
   [ -f "$dir/recall-cues/summary.json" ] || jobs+=("$base --out $dir/recall-cues")
 done
-if [ ${#jobs[@]} -gt 0 ]; then
-  printf '%s\n' "${jobs[@]}" | xargs -P 2 -I CMD sh -c 'CMD > /dev/null 2>&1 || echo "failed: CMD" >&2'
-fi
+run_jobs
 
 "$engram" report "$out" "$extra" "$out"/*-3600 "$out"/*/recall-* --out "$out/report"

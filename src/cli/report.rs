@@ -125,25 +125,17 @@ fn rate(v: &Value) -> String {
 fn recall_cell(t: &Value) -> String {
     let (Some(cues), Some(recalled)) = (count(&t["cues"]), count(&t["recalled"])) else { return String::new() };
     let wrong = count(&t["wrong_assembly"]).unwrap_or(0);
-    let pct = |n: u64, d: u64| 100.0 * n as f64 / d as f64;
-    match count(&t["already_active"]) {
-        None => {
-            let none = cues.saturating_sub(recalled + wrong);
-            if cues == 0 {
-                format!("{recalled}/{wrong}/{none}")
-            } else {
-                format!("{recalled}/{wrong}/{none} ({:.0}%)", pct(recalled, cues))
-            }
-        }
-        Some(active) => {
-            let none = cues.saturating_sub(recalled + wrong + active);
-            let counts = format!("{recalled}/{wrong}/{active}/{none}");
-            match (cues, cues.saturating_sub(active)) {
-                (0, _) => counts,
-                (_, 0) => format!("{counts} ({:.0}%)", pct(recalled, cues)),
-                (_, quiet) => format!("{counts} ({:.0}%, {:.0}%)", pct(recalled, cues), pct(recalled, quiet)),
-            }
-        }
+    let active = count(&t["already_active"]);
+    let none = cues.saturating_sub(recalled + wrong + active.unwrap_or(0));
+    let counts = match active {
+        Some(a) => format!("{recalled}/{wrong}/{a}/{none}"),
+        None => format!("{recalled}/{wrong}/{none}"),
+    };
+    let pct = |d: u64| 100.0 * recalled as f64 / d as f64;
+    match (cues, active.map(|a| cues.saturating_sub(a))) {
+        (0, _) => counts,
+        (_, Some(quiet)) if quiet > 0 => format!("{counts} ({:.0}%, {:.0}%)", pct(cues), pct(quiet)),
+        _ => format!("{counts} ({:.0}%)", pct(cues)),
     }
 }
 

@@ -434,7 +434,7 @@ impl RecallTally {
 
     /// Recalled over the cues that found their assembly quiet (`cues − already_active`).
     pub fn rate_when_quiet(&self) -> Option<f64> {
-        let quiet = self.cues - self.already_active;
+        let quiet = self.cues.saturating_sub(self.already_active);
         (quiet > 0).then(|| self.recalled as f64 / quiet as f64)
     }
 }
